@@ -1,0 +1,10 @@
+export type { JsMsg, PubAck } from '@nats-io/jetstream';
+export type { KV, KvEntry } from '@nats-io/kv';
+export type { Msg, MsgHdrs, Subscription } from '@nats-io/nats-core';
+export * from './bus';
+export * from './codec';
+export * from './consumer';
+export * from './errors';
+export * from './headers';
+export * from './provisioning';
+export * from './rpc';

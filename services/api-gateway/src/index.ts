@@ -1,0 +1,3 @@
+export { createGatewayApp } from './app';
+export { ApiGatewayConfig } from './config';
+export { apiGateway } from './service';

@@ -1,0 +1,2 @@
+export { CloudApiBridgeConfig } from './config';
+export { cloudApiBridge } from './service';

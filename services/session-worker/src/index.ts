@@ -1,0 +1,3 @@
+export { importAuthState } from './auth/import-auth-state';
+export { SessionWorkerConfig } from './config';
+export { sessionWorker } from './service';

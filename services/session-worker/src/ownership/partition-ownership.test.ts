@@ -1,0 +1,136 @@
+import { describe, expect, test, testLogger, waitFor } from '@wagate/testing';
+import { PartitionOwnership, type PartitionRunner, type ReleaseReason } from './partition-ownership';
+import { rendezvousOwner } from './rendezvous';
+
+const LEASE_TTL_MS = 3_000;
+
+/** Records which worker runs which partition, and fails on any overlap. */
+class RunningPartitions {
+  readonly runningOn = new Map<number, string>();
+  readonly overlaps: string[] = [];
+  readonly stops: Array<{ worker: string; partition: number; reason: ReleaseReason }> = [];
+
+  runnerFor(worker: string): PartitionRunner {
+    return {
+      start: async (partition) => {
+        const other = this.runningOn.get(partition);
+        if (other && other !== worker) this.overlaps.push(`partition ${partition} on ${other} and ${worker}`);
+        this.runningOn.set(partition, worker);
+      },
+      stop: async (partition, reason) => {
+        this.stops.push({ worker, partition, reason });
+        if (this.runningOn.get(partition) === worker) this.runningOn.delete(partition);
+      },
+    };
+  }
+
+  partitionsOf(worker: string): number[] {
+    return [...this.runningOn.entries()]
+      .filter(([, owner]) => owner === worker)
+      .map(([partition]) => partition)
+      .sort((a, b) => a - b);
+  }
+}
+
+describe('PartitionOwnership', () => {
+  test('one worker owns every partition; a second takes its rendezvous share gradually; a clean stop hands over at once', async ({
+    nats,
+    database,
+  }) => {
+    await nats.provision({ leaseTtlMs: LEASE_TTL_MS, workerTtlMs: 2_000 });
+    const running = new RunningPartitions();
+    const start = async (workerId: string) => {
+      const ownership = new PartitionOwnership({
+        bus: await nats.connect(workerId),
+        topology: nats.topology,
+        db: database.db,
+        workerId,
+        runner: running.runnerFor(workerId),
+        log: testLogger(workerId),
+        leaseTtlMs: LEASE_TTL_MS,
+        graceMs: 200,
+      });
+      await ownership.start();
+      return ownership;
+    };
+    const all = Array.from({ length: nats.topology.partitions }, (_, partition) => partition);
+
+    const a = await start('worker-a');
+    await waitFor(() => running.partitionsOf('worker-a').length === all.length, {
+      message: 'worker-a owning all',
+    });
+
+    const b = await start('worker-b');
+    const expectedB = all.filter(
+      (partition) => rendezvousOwner(partition, ['worker-a', 'worker-b']) === 'worker-b',
+    );
+    await waitFor(() => JSON.stringify(running.partitionsOf('worker-b')) === JSON.stringify(expectedB), {
+      timeoutMs: 20_000,
+      message: 'worker-b owning its rendezvous share',
+    });
+    expect(running.partitionsOf('worker-a')).toEqual(
+      all.filter((partition) => !expectedB.includes(partition)),
+    );
+    expect(
+      running.stops
+        .filter((stop) => stop.reason === 'handover')
+        .map((stop) => stop.partition)
+        .sort(),
+    ).toEqual(expectedB);
+
+    const stoppedAt = Date.now();
+    await b.stop();
+    await waitFor(() => running.partitionsOf('worker-a').length === all.length, {
+      message: 'worker-a taking everything back',
+    });
+    expect(Date.now() - stoppedAt).toBeLessThan(LEASE_TTL_MS);
+    expect(running.overlaps).toEqual([]);
+    await a.stop();
+    expect(running.runningOn.size).toBe(0);
+  });
+
+  test('a worker cut off from NATS stops its partitions by itself before another takes them', async ({
+    nats,
+    database,
+  }) => {
+    await nats.provision({ leaseTtlMs: LEASE_TTL_MS, workerTtlMs: 2_000 });
+    const running = new RunningPartitions();
+    const busA = await nats.connect('worker-a');
+    const a = new PartitionOwnership({
+      bus: busA,
+      topology: nats.topology,
+      db: database.db,
+      workerId: 'worker-a',
+      runner: running.runnerFor('worker-a'),
+      log: testLogger('worker-a'),
+      leaseTtlMs: LEASE_TTL_MS,
+      graceMs: 200,
+    });
+    await a.start();
+    await waitFor(() => running.partitionsOf('worker-a').length === nats.topology.partitions);
+
+    const b = new PartitionOwnership({
+      bus: await nats.connect('worker-b'),
+      topology: nats.topology,
+      db: database.db,
+      workerId: 'worker-b',
+      runner: running.runnerFor('worker-b'),
+      log: testLogger('worker-b'),
+      leaseTtlMs: LEASE_TTL_MS,
+      graceMs: 200,
+      handoversPerTick: 0,
+    });
+    await b.start();
+
+    await busA.close();
+    await waitFor(() => running.partitionsOf('worker-b').length === nats.topology.partitions, {
+      timeoutMs: 15_000,
+      message: 'worker-b owning everything after worker-a lost NATS',
+    });
+    expect(running.stops.filter((stop) => stop.worker === 'worker-a' && stop.reason === 'lost')).toHaveLength(
+      nats.topology.partitions,
+    );
+    expect(running.overlaps).toEqual([]);
+    await b.stop();
+  });
+});

@@ -1,0 +1,98 @@
+import { Agent } from 'node:https';
+import type { Logger } from '@wagate/observability';
+import { Browsers, type CacheStore, type UserFacingSocketConfig } from '@whiskeysockets/baileys';
+import type { SessionWorkerConfig } from '../config';
+
+/** A small TTL cache; Baileys keeps device lists and retry counters in it. */
+class TtlCache implements CacheStore {
+  private readonly entries = new Map<string, { value: unknown; expiresAt: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly limit: number,
+  ) {}
+
+  get<T>(key: string): T | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt < Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.value as T;
+  }
+
+  set<T>(key: string, value: T): void {
+    this.entries.delete(key);
+    this.entries.set(key, { value, expiresAt: Date.now() + this.ttlMs });
+    if (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  del(key: string): void {
+    this.entries.delete(key);
+  }
+
+  flushAll(): void {
+    this.entries.clear();
+  }
+}
+
+/**
+ * What every Baileys socket of a worker shares: the WebSocket URL, the media TLS agent, the log
+ * level, and the caches Baileys would otherwise create per socket (device lists and retry
+ * counters are facts about other users and message ids, the same for every account), which keeps
+ * an idle session small.
+ *
+ * @example
+ * const environment = new BaileysEnvironment(config, log);
+ * makeWASocket({ ...environment.socketConfig('demo'), auth });
+ */
+export class BaileysEnvironment {
+  private readonly userDevicesCache = new TtlCache(5 * 60_000, 50_000);
+  private readonly msgRetryCounterCache = new TtlCache(60 * 60_000, 50_000);
+  private readonly callOfferCache = new TtlCache(5 * 60_000, 10_000);
+  private readonly placeholderResendCache = new TtlCache(60 * 60_000, 10_000);
+  private readonly mediaAgent: Agent | undefined;
+
+  constructor(
+    private readonly config: SessionWorkerConfig,
+    private readonly log: Logger,
+  ) {
+    this.mediaAgent = config.WA_INSECURE_MEDIA_TLS ? new Agent({ rejectUnauthorized: false }) : undefined;
+  }
+
+  /** Baileys' level, never chattier than the worker's own. */
+  private get level(): string {
+    const { levels } = this.log;
+    const own = this.log.levelVal;
+    const wanted = levels.values[this.config.BAILEYS_LOG_LEVEL] ?? Number.POSITIVE_INFINITY;
+    return wanted >= own ? this.config.BAILEYS_LOG_LEVEL : this.log.level;
+  }
+
+  /** Socket settings for one account (auth and callbacks are added by the session). */
+  socketConfig(accountId: string): Partial<UserFacingSocketConfig> {
+    const logger = this.log.child({ component: 'baileys', account: accountId }, { level: this.level });
+    return {
+      waWebSocketUrl: this.config.WA_WEBSOCKET_URL,
+      browser: Browsers.ubuntu('Chrome'),
+      logger: logger as unknown as UserFacingSocketConfig['logger'],
+      printQRInTerminal: false,
+      markOnlineOnConnect: this.config.MARK_ONLINE_ON_CONNECT,
+      syncFullHistory: false,
+      // The worker records and publishes its own sends; Baileys' echo of them would be redundant work.
+      emitOwnEvents: false,
+      defaultQueryTimeoutMs: 20_000,
+      connectTimeoutMs: 20_000,
+      userDevicesCache: this.userDevicesCache,
+      msgRetryCounterCache: this.msgRetryCounterCache,
+      callOfferCache: this.callOfferCache,
+      placeholderResendCache: this.placeholderResendCache,
+      ...(this.mediaAgent ? { fetchAgent: this.mediaAgent, options: { httpsAgent: this.mediaAgent } } : {}),
+    };
+  }
+
+  /** Options for media downloads (the same TLS settings as uploads). */
+  downloadOptions(): { options?: { httpsAgent: Agent } } {
+    return this.mediaAgent ? { options: { httpsAgent: this.mediaAgent } } : {};
+  }
+}

@@ -1,0 +1,2 @@
+export { WebhookDispatcherConfig } from './config';
+export { webhookDispatcher } from './service';
