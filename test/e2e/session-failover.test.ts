@@ -44,10 +44,14 @@ describe('session worker failover', () => {
     const tap = new EventTap(bus);
     const repository = new AccountsRepository(database.db, nats.topology.partitions);
     const connected = () => accounts.filter((account) => emulator.isConnected(devices.get(account.id)!));
-    /** What to say when a wait times out: who is online, and the workers' last warnings. */
+    /** What to say when a wait times out: who is online, each worker's state and last warnings. */
     const trouble = () =>
-      `${connected().length}/${ACCOUNTS} online; worker warnings:\n${[...workers.values()]
-        .flatMap((worker) => worker.logs.filter((line) => /"level":(40|50)/.test(line)).slice(-8))
+      `${connected().length}/${ACCOUNTS} online; workers:\n${[...workers.values()]
+        .map((worker) => {
+          const state = worker.process.exitCode ?? worker.process.signalCode ?? 'running';
+          const warnings = worker.logs.filter((line) => /"level":"(warn|error|fatal)"/.test(line)).slice(-6);
+          return [`${worker.name} (${state}):`, ...warnings.map((line) => line.slice(0, 600))].join('\n');
+        })
         .join('\n')}`;
     try {
       // Started together, the workers campaign for their rendezvous shares at once.
@@ -94,7 +98,13 @@ describe('session worker failover', () => {
         timeoutMs: 90_000,
         message: 'every worker owning partitions and every account online',
       }).catch(async (error: Error) => {
-        throw new Error(`${error.message}: owners ${[...(await placement())].join(' ')}; ${trouble()}`);
+        const registry = await bus.kv(nats.topology.buckets.workers);
+        const heartbeats = await Promise.all(
+          [...workers.keys()].map(async (id) => `${id}=${(await registry.get(id))?.string() ?? 'none'}`),
+        );
+        throw new Error(
+          `${error.message}: owners ${[...(await placement())].join(' ')}; heartbeats ${heartbeats.join(' ')}; ${trouble()}`,
+        );
       });
       const owners = new Map<string, string>();
       for (const account of accounts) owners.set(account.id, await ownerOf(account.id));

@@ -155,6 +155,22 @@ export class WaEmulator {
   }
 
   /**
+   * Spoils the next frame sent to a logged-in device so that the client cannot decrypt it, as a
+   * client whose noise keys fell out of step would see (Baileys rejects inside its frame decoder).
+   */
+  corruptNextFrame(deviceJid: string): void {
+    this.requireSession(deviceJid).connection.corruptNextFrame = true;
+  }
+
+  /**
+   * Loses the reply to the next login of a device: its socket opens and completes the handshake,
+   * but `<success>` never comes (Baileys then waits without a deadline of its own).
+   */
+  loseNextLoginReply(deviceJid: string): void {
+    this.server.faults.loseNextLoginReply(deviceJid);
+  }
+
+  /**
    * Answers the next iq from `deviceJid` (or from any device, with `*`) that matches `match` with
    * an error `code` instead of its result.
    *

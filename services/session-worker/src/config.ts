@@ -20,6 +20,11 @@ export const SessionWorkerConfig = CommonConfig.extend({
   BAILEYS_LOG_LEVEL: logLevel.default('warn'),
   /** Sessions that may be opening their socket at once on this worker (no reconnect herd). */
   CONNECT_CONCURRENCY: positiveInt.max(1_000).default(32),
+  /**
+   * A paired device's socket not logged in within this many ms is ended and opened again (Baileys
+   * itself waits for the server's login reply without a deadline).
+   */
+  LOGIN_TIMEOUT_MS: positiveInt.max(600_000).default(20_000),
   /** First delay before reconnecting after a transient drop, in ms; it doubles up to the maximum. */
   RECONNECT_MIN_MS: positiveInt.default(1_000),
   /** Longest delay between reconnect attempts, in ms. */

@@ -27,6 +27,8 @@ export class ClientConnection {
   deviceJid: string | undefined;
   /** Extra latency added before each frame this server sends (fault injection). */
   sendDelayMs = 0;
+  /** Fault injection: the next frame this server sends fails the client's decryption. */
+  corruptNextFrame = false;
   private phase: Phase = 'hello';
   private readonly decoder = new FrameDecoder();
   private readonly noise: NoiseResponder;
@@ -60,7 +62,13 @@ export class ClientConnection {
     if (this.phase !== 'stanzas') {
       return Promise.resolve();
     }
-    const frame = encodeFrame(this.noise.encrypt(encodeBinaryNode(stanza)));
+    const ciphertext = this.noise.encrypt(encodeBinaryNode(stanza));
+    if (this.corruptNextFrame) {
+      this.corruptNextFrame = false;
+      // One flipped bit fails the GCM tag; the counters of both ends still advance in step.
+      ciphertext.writeUInt8(ciphertext.readUInt8(0) ^ 0x01, 0);
+    }
+    const frame = encodeFrame(ciphertext);
     const delay = this.sendDelayMs;
     // Encrypt now so the GCM counter follows call order, but keep delayed frames in that order too.
     this.outbound = this.outbound.then(async () => {

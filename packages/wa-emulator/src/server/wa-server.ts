@@ -250,6 +250,9 @@ export class WaServer implements ConnectionHandler, PhoneNetwork {
       replaced.device.queue.requeueInFlight();
       this.endSession(replaced, 'conflict');
     }
+    if (this.faults.takeLostLoginReply(device.jid)) {
+      return;
+    }
     await connection.send({
       tag: 'success',
       attrs: {

@@ -30,12 +30,13 @@ const IQ_ERROR_TEXT: Record<number, string> = {
 export const iqErrorText = (code: number): string => IQ_ERROR_TEXT[code] ?? 'undefined-condition';
 
 /**
- * Faults scheduled by tests: iq failures, a per-account send rate limit. Faults that act at once
+ * Faults scheduled by tests: iq failures, lost login replies, a per-account send rate limit. Faults that act at once
  * (dropping a socket, a conflict, a ban) live on the emulator handle.
  */
 export class FaultPlan {
   private readonly iqFailures = new Map<string, IqFailure[]>();
   private readonly recentSends = new Map<string, number[]>();
+  private readonly lostLoginReplies = new Set<string>();
   /** Messages per second one account may send before the server answers 429; undefined = no limit. */
   messagesPerSecond: number | undefined;
 
@@ -66,6 +67,16 @@ export class FaultPlan {
       }
     }
     return undefined;
+  }
+
+  /** The next login of `deviceJid` gets no `<success>`, as if the reply were lost on the way. */
+  loseNextLoginReply(deviceJid: string): void {
+    this.lostLoginReplies.add(deviceJid);
+  }
+
+  /** Whether this login's reply is to be lost (once). */
+  takeLostLoginReply(deviceJid: string): boolean {
+    return this.lostLoginReplies.delete(deviceJid);
   }
 
   /** Counts a send by `number`; false when it exceeds the rate limit within the last second. */

@@ -432,8 +432,24 @@ export class WebSession {
       });
       // Release the slot once the socket opened or failed, so reconnects never pile up.
       slotHandedOver = true;
-      void this.waitFor(() => this.status !== 'connecting' || this.socketGeneration !== generation, 30_000)
-        .catch(() => {})
+      void this.waitFor(
+        () => this.status !== 'connecting' || this.socketGeneration !== generation,
+        this.context.config.LOGIN_TIMEOUT_MS,
+      )
+        .catch(() => {
+          // Baileys sets no deadline between its handshake and the server's <success>, and it loses
+          // a reply that arrives before it derived its session keys: such a socket would wait forever.
+          if (generation !== this.socketGeneration || this.sock !== sock) return;
+          this.log.warn(
+            { account: this.accountId },
+            'the WhatsApp login did not complete in time; reconnecting',
+          );
+          sock.end(
+            Object.assign(new Error('login timed out'), {
+              output: { statusCode: DisconnectReason.timedOut },
+            }),
+          );
+        })
         .finally(release);
     } catch (error) {
       if (error instanceof FencedOutError) return;
