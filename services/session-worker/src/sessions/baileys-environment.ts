@@ -2,6 +2,7 @@ import { Agent } from 'node:https';
 import type { Logger } from '@wagate/observability';
 import { Browsers, type CacheStore, type UserFacingSocketConfig } from '@whiskeysockets/baileys';
 import type { SessionWorkerConfig } from '../config';
+import { deriveBaileysKeysImmediately } from './noise-key-derivation';
 
 /** A small TTL cache; Baileys keeps device lists and retry counters in it. */
 class TtlCache implements CacheStore {
@@ -39,7 +40,7 @@ class TtlCache implements CacheStore {
 
 /**
  * What every Baileys socket of a worker shares: the WebSocket URL, the media TLS agent, the log
- * level, and the caches Baileys would otherwise create per socket (device lists and retry
+ * level, key derivation that completes at once (`deriveBaileysKeysImmediately`), and the caches Baileys would otherwise create per socket (device lists and retry
  * counters are facts about other users and message ids, the same for every account), which keeps
  * an idle session small.
  *
@@ -59,6 +60,7 @@ export class BaileysEnvironment {
     private readonly log: Logger,
   ) {
     this.mediaAgent = config.WA_INSECURE_MEDIA_TLS ? new Agent({ rejectUnauthorized: false }) : undefined;
+    deriveBaileysKeysImmediately();
   }
 
   /** Baileys' level, never chattier than the worker's own. */
