@@ -9,7 +9,8 @@
  *
  *   node --import tsx test/bench/session-worker.ts [--sessions 100,500,1000] [--failover 300] [--messages 2000]
  *   (BENCH_LOGS=<file> appends the workers' logs to that file when they stop; BENCH_NODE_ARGS are
- *   given to the workers' Node, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof')
+ *   given to the workers' Node, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof';
+ *   BENCH_WORKER_ENV adds settings to the workers' environment, e.g. BENCH_WORKER_ENV='WRITE_CONCURRENCY=1')
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -99,6 +100,12 @@ const env = {
   PACING_JITTER_MS: '0',
   PACING_PER_RECIPIENT_MS: '0',
   CONNECT_CONCURRENCY: '100',
+  ...Object.fromEntries(
+    (process.env.BENCH_WORKER_ENV ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  ),
 };
 
 const startWorker = async (id: string) => {

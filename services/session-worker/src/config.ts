@@ -10,6 +10,11 @@ export const SessionWorkerConfig = CommonConfig.extend({
   LEASE_GRACE_MS: nonNegativeInt.max(60_000).default(1_000),
   /** Partitions handed over per placement tick when workers join or leave (gradual rebalancing). */
   HANDOVERS_PER_TICK: positiveInt.max(128).default(2),
+  /**
+   * Write transactions a worker runs at once; the writes of partitions that find them all busy
+   * share the next one (fewer transactions under load). Below DB_POOL_SIZE, which reads also use.
+   */
+  WRITE_CONCURRENCY: positiveInt.max(64).default(3),
   /** Commands of one partition handled at once. */
   COMMAND_CONCURRENCY: positiveInt.max(1_000).default(32),
   /** WhatsApp's WebSocket; the emulator's `ws://…/ws/chat` in tests. */

@@ -30,6 +30,7 @@ import type { PartitionRunner, ReleaseReason } from '../ownership/partition-owne
 import { answerWebRpc } from '../rpc/web-rpc';
 import type { BaileysEnvironment } from '../sessions/baileys-environment';
 import { derivedMessageId, WebSession } from '../sessions/web-session';
+import { FencedTransactions } from '../store/fenced-transactions';
 import { PartitionWriter } from '../store/partition-writer';
 import { type ConnectSlots, PartitionContext } from './partition-context';
 
@@ -89,10 +90,12 @@ export class PartitionRuntime implements PartitionRunner {
   private readonly running = new Map<number, RunningPartition>();
   private readonly accounts: AccountsRepository;
   private readonly sweeper: OutboxSweeper;
+  private readonly transactions: FencedTransactions;
 
   constructor(private readonly deps: PartitionRuntimeDeps) {
     this.accounts = new AccountsRepository(deps.db, deps.bus.topology.partitions);
     this.sweeper = new OutboxSweeper(deps.db, deps.log);
+    this.transactions = new FencedTransactions(deps.db, deps.config.WRITE_CONCURRENCY);
   }
 
   /** Every session running on this worker (for the benchmark and diagnostics). */
@@ -103,9 +106,16 @@ export class PartitionRuntime implements PartitionRunner {
   async start(partition: number, epoch: number, previously: 'released' | 'absent'): Promise<void> {
     const { bus, db, log, config } = this.deps;
     const topology = bus.topology;
-    const writer = new PartitionWriter(db, partition, epoch, log, () => {
-      void this.stop(partition, 'lost');
-    });
+    const writer = new PartitionWriter(
+      db,
+      partition,
+      epoch,
+      log,
+      () => {
+        void this.stop(partition, 'lost');
+      },
+      this.transactions.run,
+    );
     const sessions = new Map<string, WebSession>();
     const publisher = new EventPublisher(
       bus,

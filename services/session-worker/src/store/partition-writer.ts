@@ -1,6 +1,7 @@
 import { type Database, FencedOutError, withPartitionFence } from '@wagate/db';
 import type { Logger } from '@wagate/observability';
 import { describeError } from '@wagate/runtime';
+import type { FencedRunner } from './fenced-transactions';
 
 interface QueuedWork {
   work: (tx: Database) => Promise<unknown>;
@@ -13,8 +14,9 @@ const MAX_BATCH = 200;
 
 /**
  * Every database write of one owned partition, batched: the works queued while a transaction runs
- * go together into the next one, which holds the partition's fence (`withPartitionFence`), so a
- * worker that lost the partition writes nothing. A fenced-out write stops the partition
+ * go together into the next one, which holds the partition's fence (`withPartitionFence`, or a
+ * transaction shared with other partitions through `FencedTransactions`), so a worker that lost
+ * the partition writes nothing. A fenced-out write stops the partition
  * (`onFencedOut`); a batch that fails otherwise is retried work by work, so one bad write fails
  * alone.
  *
@@ -28,11 +30,14 @@ export class PartitionWriter {
   private fencedOut = false;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     readonly partition: number,
     readonly epoch: number,
     private readonly log: Logger,
     private readonly onFencedOut: (error: FencedOutError) => void,
+    /** Where the fenced transactions run: the worker's shared `FencedTransactions` in service. */
+    private readonly runFenced: FencedRunner = (partition, epoch, work) =>
+      withPartitionFence(db, partition, epoch, work),
   ) {}
 
   /** Runs `work` in the partition's next fenced transaction; resolves after the commit. */
@@ -62,7 +67,7 @@ export class PartitionWriter {
 
   private async write(batch: QueuedWork[]): Promise<void> {
     try {
-      const results = await withPartitionFence(this.db, this.partition, this.epoch, async (tx) => {
+      const results = await this.runFenced(this.partition, this.epoch, async (tx) => {
         const values: unknown[] = [];
         for (const item of batch) values.push(await item.work(tx));
         return values;
