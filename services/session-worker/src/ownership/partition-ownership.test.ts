@@ -1,4 +1,12 @@
-import { describe, expect, test, testLogger, waitFor } from '@wagate/testing';
+import {
+  type DatabaseUnderTest,
+  describe,
+  expect,
+  type NatsUnderTest,
+  test,
+  testLogger,
+  waitFor,
+} from '@wagate/testing';
 import { PartitionOwnership, type PartitionRunner, type ReleaseReason } from './partition-ownership';
 import { rendezvousOwner } from './rendezvous';
 
@@ -10,6 +18,9 @@ class RunningPartitions {
   readonly overlaps: string[] = [];
   readonly stops: Array<{ worker: string; partition: number; reason: ReleaseReason }> = [];
 
+  /** `handoverMs`: how long stopping a partition for a handover takes (sends in flight finishing). */
+  constructor(private readonly handoverMs = 0) {}
+
   runnerFor(worker: string): PartitionRunner {
     return {
       start: async (partition) => {
@@ -19,6 +30,7 @@ class RunningPartitions {
       },
       stop: async (partition, reason) => {
         this.stops.push({ worker, partition, reason });
+        if (reason === 'handover') await new Promise((resolve) => setTimeout(resolve, this.handoverMs));
         if (this.runningOn.get(partition) === worker) this.runningOn.delete(partition);
       },
     };
@@ -32,6 +44,27 @@ class RunningPartitions {
   }
 }
 
+/** Starts the ownership of `workerId`, its partitions run by `running`. */
+async function startOwnership(
+  nats: NatsUnderTest,
+  database: DatabaseUnderTest,
+  running: RunningPartitions,
+  workerId: string,
+): Promise<PartitionOwnership> {
+  const ownership = new PartitionOwnership({
+    bus: await nats.connect(workerId),
+    topology: nats.topology,
+    db: database.db,
+    workerId,
+    runner: running.runnerFor(workerId),
+    log: testLogger(workerId),
+    leaseTtlMs: LEASE_TTL_MS,
+    graceMs: 200,
+  });
+  await ownership.start();
+  return ownership;
+}
+
 describe('PartitionOwnership', () => {
   test('one worker owns every partition; a second takes its rendezvous share gradually; a clean stop hands over at once', async ({
     nats,
@@ -39,20 +72,7 @@ describe('PartitionOwnership', () => {
   }) => {
     await nats.provision({ leaseTtlMs: LEASE_TTL_MS, workerTtlMs: 2_000 });
     const running = new RunningPartitions();
-    const start = async (workerId: string) => {
-      const ownership = new PartitionOwnership({
-        bus: await nats.connect(workerId),
-        topology: nats.topology,
-        db: database.db,
-        workerId,
-        runner: running.runnerFor(workerId),
-        log: testLogger(workerId),
-        leaseTtlMs: LEASE_TTL_MS,
-        graceMs: 200,
-      });
-      await ownership.start();
-      return ownership;
-    };
+    const start = (workerId: string) => startOwnership(nats, database, running, workerId);
     const all = Array.from({ length: nats.topology.partitions }, (_, partition) => partition);
 
     const a = await start('worker-a');
@@ -88,6 +108,36 @@ describe('PartitionOwnership', () => {
     await a.stop();
     expect(running.runningOn.size).toBe(0);
   });
+
+  test('a handover slower than a lease renewal keeps every other partition, and its own lease until it is done', async ({
+    nats,
+    database,
+  }) => {
+    await nats.provision({ leaseTtlMs: LEASE_TTL_MS, workerTtlMs: 2_000 });
+    // Longer than 0.7 × TTL, after which an unrenewed lease counts as lost.
+    const running = new RunningPartitions(1.5 * LEASE_TTL_MS);
+    const start = (workerId: string) => startOwnership(nats, database, running, workerId);
+    const all = Array.from({ length: nats.topology.partitions }, (_, partition) => partition);
+    const a = await start('worker-a');
+    await waitFor(() => running.partitionsOf('worker-a').length === all.length, {
+      message: 'worker-a owning all',
+    });
+
+    const b = await start('worker-b');
+    const expectedB = all.filter(
+      (partition) => rendezvousOwner(partition, ['worker-a', 'worker-b']) === 'worker-b',
+    );
+    await waitFor(() => JSON.stringify(running.partitionsOf('worker-b')) === JSON.stringify(expectedB), {
+      timeoutMs: 30_000,
+      message: 'worker-b owning its rendezvous share',
+    });
+    expect(running.stops.filter((stop) => stop.reason === 'lost')).toEqual([]);
+    expect(running.partitionsOf('worker-a')).toEqual(
+      all.filter((partition) => !expectedB.includes(partition)),
+    );
+    expect(running.overlaps).toEqual([]);
+    await Promise.all([a.stop(), b.stop()]);
+  }, 60_000);
 
   test('a worker cut off from NATS stops its partitions by itself before another takes them', async ({
     nats,

@@ -47,6 +47,8 @@ export interface OwnershipOptions {
 interface HeldPartition {
   lease: PartitionLease;
   started: boolean;
+  /** Set while the partition stops to be handed over; its lease is renewed until it is released. */
+  releasing?: Promise<void>;
 }
 
 /**
@@ -56,8 +58,10 @@ interface HeldPartition {
  * - It campaigns at once for the partitions it wins; for others only after `orphanDelayMs`.
  * - It renews every tick; a revision conflict, or no renewal for 0.7 × TTL, stops the partition
  *   at once (`lost`).
- * - Scale-out and scale-in rebalance gradually: `handoversPerTick` partitions per tick are
- *   released (cleanly, so the new owner takes over immediately) to the worker that wins them.
+ * - Scale-out and scale-in rebalance gradually: up to `handoversPerTick` partitions at a time are
+ *   released (cleanly, so the new owner takes over immediately) to the worker that wins them. A
+ *   handover stops its partition beside the ticks, which keep renewing every lease (its own too,
+ *   until it is released): a slow stop never costs the worker its other partitions.
  * - A partition whose previous owner did not release it waits `graceMs` before it starts.
  * - `stop()` drains: it announces itself draining and hands every partition over.
  *
@@ -92,17 +96,18 @@ export class PartitionOwnership {
     );
   }
 
-  /** Partitions owned and started, with their epochs. */
+  /** Partitions owned and started (not being handed over), with their epochs. */
   owned(): Map<number, number> {
     const owned = new Map<number, number>();
-    for (const [partition, held] of this.held) if (held.started) owned.set(partition, held.lease.epoch);
+    for (const [partition, held] of this.held)
+      if (held.started && !held.releasing) owned.set(partition, held.lease.epoch);
     return owned;
   }
 
-  /** Whether this worker owns `partition` right now (lease held and not locally expired). */
+  /** Whether this worker owns `partition` right now (lease held, not locally expired, not leaving). */
   owns(partition: number): boolean {
     const held = this.held.get(partition);
-    return Boolean(held?.started && !held.lease.expiredLocally());
+    return Boolean(held?.started && !held.releasing && !held.lease.expiredLocally());
   }
 
   async start(): Promise<void> {
@@ -121,7 +126,11 @@ export class PartitionOwnership {
     clearTimeout(this.timer);
     await this.ticking;
     await this.registry.markDraining().catch(() => {});
-    await Promise.all([...this.held.keys()].map((partition) => this.release(partition, 'shutdown')));
+    await Promise.all(
+      [...this.held.entries()].map(
+        ([partition, held]) => held.releasing ?? this.release(partition, 'shutdown'),
+      ),
+    );
     await this.registry.remove();
   }
 
@@ -173,6 +182,7 @@ export class PartitionOwnership {
           );
           this.held.delete(partition);
           this.transitions?.inc({ event: 'lost' });
+          // A handover in progress is already stopping it; `lost` closes what is left at once.
           if (held.started) await this.options.runner.stop(partition, 'lost');
         }
       }),
@@ -181,16 +191,18 @@ export class PartitionOwnership {
 
   private async rebalance(): Promise<void> {
     const { topology, workerId } = this.options;
-    let handovers = this.options.handoversPerTick ?? 2;
+    let handovers =
+      (this.options.handoversPerTick ?? 2) - [...this.held.values()].filter((held) => held.releasing).length;
     const now = performance.now();
     const orphanDelay = this.options.orphanDelayMs ?? 2 * this.tickMs;
     for (let partition = 0; partition < topology.partitions; partition += 1) {
       const rightful = rendezvousOwner(partition, this.liveWorkers);
       const mine = rightful === workerId;
-      if (this.held.has(partition)) {
-        if (!mine && handovers > 0 && this.held.get(partition)!.started) {
+      const held = this.held.get(partition);
+      if (held) {
+        if (!mine && handovers > 0 && held.started && !held.releasing) {
           handovers -= 1;
-          await this.release(partition, 'handover');
+          held.releasing = this.release(partition, 'handover');
         }
         continue;
       }
@@ -257,15 +269,18 @@ export class PartitionOwnership {
     }
   }
 
+  /** Stops the partition, then gives its lease back; the lease stays held (and renewed) meanwhile. */
   private async release(partition: number, reason: ReleaseReason): Promise<void> {
     const held = this.held.get(partition);
     if (!held) return;
-    this.held.delete(partition);
     try {
       if (held.started) await this.options.runner.stop(partition, reason);
     } catch (error) {
       this.options.log.error({ partition, err: describeError(error) }, 'stopping the partition failed');
     }
+    // A lease lost while stopping was already dropped (and the partition stopped) by the renewal.
+    if (this.held.get(partition) !== held) return;
+    this.held.delete(partition);
     await held.lease.release();
     this.transitions?.inc({ event: reason });
     this.options.log.info({ partition, reason }, 'partition released');
