@@ -323,7 +323,9 @@ export class WebSession {
     ]);
     await this.drainGate();
     this.closeSocket();
-    await this.auth?.settle();
+    // The next owner may connect as soon as this stop returns (a handover releases the lease
+    // then): the device must have no socket left by then.
+    await Promise.all([closedWebSocket(this.lastWebSocket, PREVIOUS_SOCKET_CLOSE_MS), this.auth?.settle()]);
     if (kind === 'requested') await this.setStatus({ status: 'disconnected', reason: 'requested' });
     else if (kind === 'handover') await this.setStatus({ status: 'disconnected', reason: 'ownership_lost' });
   }
