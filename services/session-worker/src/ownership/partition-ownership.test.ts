@@ -65,6 +65,32 @@ async function startOwnership(
   return ownership;
 }
 
+/**
+ * worker-a takes every partition, then worker-b starts; resolves once worker-b runs its rendezvous
+ * share (within `timeoutMs`).
+ */
+async function scaleOut(
+  nats: NatsUnderTest,
+  database: DatabaseUnderTest,
+  running: RunningPartitions,
+  timeoutMs: number,
+) {
+  const all = Array.from({ length: nats.topology.partitions }, (_, partition) => partition);
+  const a = await startOwnership(nats, database, running, 'worker-a');
+  await waitFor(() => running.partitionsOf('worker-a').length === all.length, {
+    message: 'worker-a owning all',
+  });
+  const b = await startOwnership(nats, database, running, 'worker-b');
+  const expectedB = all.filter(
+    (partition) => rendezvousOwner(partition, ['worker-a', 'worker-b']) === 'worker-b',
+  );
+  await waitFor(() => JSON.stringify(running.partitionsOf('worker-b')) === JSON.stringify(expectedB), {
+    timeoutMs,
+    message: 'worker-b owning its rendezvous share',
+  });
+  return { a, b, all, expectedB };
+}
+
 describe('PartitionOwnership', () => {
   test('one worker owns every partition; a second takes its rendezvous share gradually; a clean stop hands over at once', async ({
     nats,
@@ -72,22 +98,7 @@ describe('PartitionOwnership', () => {
   }) => {
     await nats.provision({ leaseTtlMs: LEASE_TTL_MS, workerTtlMs: 2_000 });
     const running = new RunningPartitions();
-    const start = (workerId: string) => startOwnership(nats, database, running, workerId);
-    const all = Array.from({ length: nats.topology.partitions }, (_, partition) => partition);
-
-    const a = await start('worker-a');
-    await waitFor(() => running.partitionsOf('worker-a').length === all.length, {
-      message: 'worker-a owning all',
-    });
-
-    const b = await start('worker-b');
-    const expectedB = all.filter(
-      (partition) => rendezvousOwner(partition, ['worker-a', 'worker-b']) === 'worker-b',
-    );
-    await waitFor(() => JSON.stringify(running.partitionsOf('worker-b')) === JSON.stringify(expectedB), {
-      timeoutMs: 20_000,
-      message: 'worker-b owning its rendezvous share',
-    });
+    const { a, b, all, expectedB } = await scaleOut(nats, database, running, 20_000);
     expect(running.partitionsOf('worker-a')).toEqual(
       all.filter((partition) => !expectedB.includes(partition)),
     );
@@ -116,21 +127,7 @@ describe('PartitionOwnership', () => {
     await nats.provision({ leaseTtlMs: LEASE_TTL_MS, workerTtlMs: 2_000 });
     // Longer than 0.7 × TTL, after which an unrenewed lease counts as lost.
     const running = new RunningPartitions(1.5 * LEASE_TTL_MS);
-    const start = (workerId: string) => startOwnership(nats, database, running, workerId);
-    const all = Array.from({ length: nats.topology.partitions }, (_, partition) => partition);
-    const a = await start('worker-a');
-    await waitFor(() => running.partitionsOf('worker-a').length === all.length, {
-      message: 'worker-a owning all',
-    });
-
-    const b = await start('worker-b');
-    const expectedB = all.filter(
-      (partition) => rendezvousOwner(partition, ['worker-a', 'worker-b']) === 'worker-b',
-    );
-    await waitFor(() => JSON.stringify(running.partitionsOf('worker-b')) === JSON.stringify(expectedB), {
-      timeoutMs: 30_000,
-      message: 'worker-b owning its rendezvous share',
-    });
+    const { a, b, all, expectedB } = await scaleOut(nats, database, running, 30_000);
     expect(running.stops.filter((stop) => stop.reason === 'lost')).toEqual([]);
     expect(running.partitionsOf('worker-a')).toEqual(
       all.filter((partition) => !expectedB.includes(partition)),
