@@ -30,8 +30,9 @@ const IQ_ERROR_TEXT: Record<number, string> = {
 export const iqErrorText = (code: number): string => IQ_ERROR_TEXT[code] ?? 'undefined-condition';
 
 /**
- * Faults scheduled by tests: iq failures, lost login replies, a per-account send rate limit. Faults that act at once
- * (dropping a socket, a conflict, a ban) live on the emulator handle.
+ * Faults scheduled by tests: iq failures, lost login replies, a per-account send rate limit.
+ * Faults that act at once (dropping a socket, a conflict, a ban, a spoiled frame) live on the
+ * emulator handle.
  */
 export class FaultPlan {
   private readonly iqFailures = new Map<string, IqFailure[]>();
