@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { AccountId } from './account-id';
 import { parseCommand } from './commands';
-import { createEvent, parseEvent } from './envelope';
+import { createEvent, newId, parseEvent } from './envelope';
+
+describe('newId', () => {
+  it('makes unique ULIDs in creation order, their random part spread over the whole alphabet', () => {
+    const ids = Array.from({ length: 20_000 }, () => newId());
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    for (const id of ids.slice(0, 10)) expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    // Monotonic ids of one millisecond share their first random characters; the last ones vary.
+    const lastCharacters = new Set(ids.map((id) => id.at(-1)));
+    expect(lastCharacters.size).toBe(32);
+  });
+});
 
 describe('event envelope', () => {
   it('builds a CloudEvents 1.0 envelope with a versioned schema', () => {
