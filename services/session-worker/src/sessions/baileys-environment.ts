@@ -2,6 +2,7 @@ import { Agent } from 'node:https';
 import type { Logger } from '@wagate/observability';
 import { Browsers, type CacheStore, type UserFacingSocketConfig } from '@whiskeysockets/baileys';
 import type { SessionWorkerConfig } from '../config';
+import { captureBaileysCallSitesLazily } from './baileys-timeouts';
 import { deriveBaileysKeysImmediately } from './noise-key-derivation';
 
 /** A small TTL cache; Baileys keeps device lists and retry counters in it. */
@@ -40,9 +41,10 @@ class TtlCache implements CacheStore {
 
 /**
  * What every Baileys socket of a worker shares: the WebSocket URL, the media TLS agent, the log
- * level, key derivation that completes at once (`deriveBaileysKeysImmediately`), and the caches Baileys would otherwise create per socket (device lists and retry
- * counters are facts about other users and message ids, the same for every account), which keeps
- * an idle session small.
+ * level, key derivation that completes at once (`deriveBaileysKeysImmediately`), timeouts that
+ * format no stack unless they fire (`captureBaileysCallSitesLazily`), and the caches Baileys would
+ * otherwise create per socket (device lists and retry counters are facts about other users and
+ * message ids, the same for every account), which keeps an idle session small.
  *
  * @example
  * const environment = new BaileysEnvironment(config, log);
@@ -61,6 +63,7 @@ export class BaileysEnvironment {
   ) {
     this.mediaAgent = config.WA_INSECURE_MEDIA_TLS ? new Agent({ rejectUnauthorized: false }) : undefined;
     deriveBaileysKeysImmediately();
+    captureBaileysCallSitesLazily();
   }
 
   /** Baileys' level, never chattier than the worker's own. */
