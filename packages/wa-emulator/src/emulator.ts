@@ -48,6 +48,8 @@ export interface EmulatorStats {
   readonly maxConcurrentSocketsPerDevice: number;
   /** Message stanzas routed (from linked devices and phones). */
   readonly messagesRouted: number;
+  /** usync queries answered (device lists and contact checks of linked devices). */
+  readonly usyncQueries: number;
 }
 
 /**
@@ -108,7 +110,7 @@ export class WaEmulator {
     return provisionLinkedDevice(this.server.registry.require(number));
   }
 
-  /** Counters: connected devices, sockets, the per-device concurrency high-water mark. */
+  /** Counters: connected devices, sockets, the per-device concurrency high-water mark, usync queries. */
   stats(): EmulatorStats {
     const { ledger } = this.server;
     return {
@@ -118,6 +120,7 @@ export class WaEmulator {
       openSockets: this.server.openSockets,
       maxConcurrentSocketsPerDevice: ledger.maxConcurrentSocketsPerDevice,
       messagesRouted: this.server.stanzasRouted,
+      usyncQueries: this.server.usyncQueries,
     };
   }
 

@@ -69,6 +69,8 @@ export class WaServer implements ConnectionHandler, PhoneNetwork {
   /** Added before every frame the server sends (the `delay` fault), per device jid or `*`. */
   readonly responseDelays = new Map<string, number>();
   stanzasRouted = 0;
+  /** usync queries answered (device lists and contact checks of linked devices). */
+  usyncQueries = 0;
   private readonly noiseKey = Curve.generateKeyPair();
   private readonly certificateChain = createCertificateChain(this.noiseKey);
   private readonly registrations = new Map<number, PendingRegistration>();
@@ -476,6 +478,7 @@ export class WaServer implements ConnectionHandler, PhoneNetwork {
       return;
     }
     const from = isJidGroup(iq.attrs.to) ? iq.attrs.to : SERVER_JID;
+    if (iq.attrs.xmlns === 'usync') this.usyncQueries += 1;
     let answer: BinaryNode;
     try {
       answer = iqResult(iq, answerIq(this.iqContext, account, device, iq), from);

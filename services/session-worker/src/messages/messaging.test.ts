@@ -410,6 +410,50 @@ describe('messaging through the worker', () => {
     }
   }, 120_000);
 
+  test('after direct messages, a group message still reaches every member phone, with one device query per user', async ({
+    nats,
+    database,
+  }) => {
+    const { emulator, env, carol, accounts, bus } = await aliceAndCarol(nats, database);
+    const dave = emulator.createPhone({ number: '15550004444', pushName: 'Dave' });
+    const worker = await startWorker(env);
+    try {
+      await waitFor(async () => (await accounts.get('alice'))?.sessionStatus === 'logged_in', {
+        timeoutMs: 20_000,
+        message: 'alice logged in',
+      });
+      const group = await carol.createGroup('Team', [ALICE, '15550004444@s.whatsapp.net']);
+      const usyncBefore = emulator.stats().usyncQueries;
+      // Direct messages teach the worker that Carol and Dave have no companion device...
+      for (const [to, phone] of [
+        [CAROL, carol],
+        ['15550004444@s.whatsapp.net', dave],
+      ] as const) {
+        for (const index of [1, 2, 3]) {
+          await sendCommand(bus, 'alice', 'message.send', {
+            to,
+            content: { type: 'text', text: `direct ${index}` },
+            messageId: `direct-${to.slice(0, 11)}-${index}`,
+          });
+        }
+        await received(phone, 'the third direct message', (m) => m.key.id === `direct-${to.slice(0, 11)}-3`);
+      }
+      // ...once: the list (and the empty one of Alice's own companions) is asked for once per recipient.
+      expect(emulator.stats().usyncQueries - usyncBefore).toBe(2);
+      // ...and a group message, which goes to every device, phones included, still reaches both.
+      await sendCommand(bus, 'alice', 'message.send', {
+        to: group.id,
+        content: { type: 'text', text: 'hello team' },
+        messageId: 'group-1',
+      });
+      for (const phone of [carol, dave])
+        await received(phone, 'the group message', (m) => m.key.id === 'group-1');
+    } finally {
+      await worker.shutdown();
+      await emulator.close();
+    }
+  }, 60_000);
+
   test('a burst queued at once reaches the phone whole, even from a cold key cache after a restart', async ({
     nats,
     database,

@@ -6,6 +6,7 @@ import type { proto as WAProto } from '@whiskeysockets/baileys';
 import { generateWAMessageFromContent, type WAMessage } from '@whiskeysockets/baileys';
 import { fromStoredJson, toStoredJson } from '../auth/account-auth-state';
 import { outboxEvent } from '../events/event-outbox';
+import { sendingTo } from '../sessions/device-lists';
 import type { WebSession } from '../sessions/web-session';
 import { proto } from '../sessions/whatsapp-proto';
 import { linkPreviewOf } from './link-preview';
@@ -258,10 +259,12 @@ export class OutboundSender {
           await sock.sendPresenceUpdate('paused', row.chatId).catch(() => {});
         }
         if ('content' in built) {
-          sent = (await sock.sendMessage(row.chatId, built.content, {
-            messageId: row.messageId,
-            ...(quoted ? { quoted } : {}),
-          }))!;
+          sent = (await sendingTo(row.chatId, () =>
+            sock.sendMessage(row.chatId, built.content, {
+              messageId: row.messageId,
+              ...(quoted ? { quoted } : {}),
+            }),
+          ))!;
         } else {
           sent = generateWAMessageFromContent(row.chatId, built.message, {
             userJid: sock.authState.creds.me!.id,
@@ -269,7 +272,10 @@ export class OutboundSender {
             ...(quoted ? { quoted } : {}),
           });
           session.rememberSent(sent);
-          await sock.relayMessage(row.chatId, sent.message!, { messageId: row.messageId });
+          const message = sent.message!;
+          await sendingTo(row.chatId, () =>
+            sock.relayMessage(row.chatId, message, { messageId: row.messageId }),
+          );
         }
         break;
       }
@@ -277,10 +283,8 @@ export class OutboundSender {
         const payload = COMMAND_CATALOG['message.edit'].parse(row.payload);
         const key = await this.keyOf(payload.messageId, payload.chatId);
         if (!key?.fromMe) throw new PermanentError(`message ${payload.messageId} is not one of ours to edit`);
-        sent = (await sock.sendMessage(
-          payload.chatId,
-          { text: payload.text, edit: key },
-          { messageId: row.messageId },
+        sent = (await sendingTo(payload.chatId, () =>
+          sock.sendMessage(payload.chatId, { text: payload.text, edit: key }, { messageId: row.messageId }),
         ))!;
         break;
       }
@@ -288,14 +292,18 @@ export class OutboundSender {
         const payload = COMMAND_CATALOG['message.delete'].parse(row.payload);
         const key = await this.keyOf(payload.messageId, payload.chatId);
         if (!key) throw new PermanentError(`message ${payload.messageId} is unknown`);
-        sent = (await sock.sendMessage(payload.chatId, { delete: key }, { messageId: row.messageId }))!;
+        sent = (await sendingTo(payload.chatId, () =>
+          sock.sendMessage(payload.chatId, { delete: key }, { messageId: row.messageId }),
+        ))!;
         break;
       }
       case 'message.forward': {
         const payload = COMMAND_CATALOG['message.forward'].parse(row.payload);
         const original = await this.storedMessage(payload.messageId, payload.chatId);
         if (!original) throw new PermanentError(`message ${payload.messageId} is unknown`);
-        sent = (await sock.sendMessage(payload.to, { forward: original }, { messageId: row.messageId }))!;
+        sent = (await sendingTo(payload.to, () =>
+          sock.sendMessage(payload.to, { forward: original }, { messageId: row.messageId }),
+        ))!;
         break;
       }
       default:

@@ -1,11 +1,18 @@
 import { Agent } from 'node:https';
 import type { Logger } from '@wagate/observability';
-import { Browsers, type CacheStore, type UserFacingSocketConfig } from '@whiskeysockets/baileys';
+import {
+  type BinaryNode,
+  Browsers,
+  type CacheStore,
+  type UserFacingSocketConfig,
+  type WASocket,
+} from '@whiskeysockets/baileys';
 import type { SessionWorkerConfig } from '../config';
 import { captureBaileysCallSitesLazily } from './baileys-timeouts';
+import { DeviceLists } from './device-lists';
 import { deriveBaileysKeysImmediately } from './noise-key-derivation';
 
-/** A small TTL cache; Baileys keeps device lists and retry counters in it. */
+/** A small TTL cache; Baileys keeps retry counters and call offers in it. */
 class TtlCache implements CacheStore {
   private readonly entries = new Map<string, { value: unknown; expiresAt: number }>();
 
@@ -51,7 +58,8 @@ class TtlCache implements CacheStore {
  * makeWASocket({ ...environment.socketConfig('demo'), auth });
  */
 export class BaileysEnvironment {
-  private readonly userDevicesCache = new TtlCache(5 * 60_000, 50_000);
+  /** Device lists are facts about other users, the same for every account (`DeviceLists`). */
+  private readonly deviceLists = new DeviceLists(5 * 60_000, 50_000);
   private readonly msgRetryCounterCache = new TtlCache(60 * 60_000, 50_000);
   private readonly callOfferCache = new TtlCache(5 * 60_000, 10_000);
   private readonly placeholderResendCache = new TtlCache(60 * 60_000, 10_000);
@@ -74,8 +82,11 @@ export class BaileysEnvironment {
     return wanted >= own ? this.config.BAILEYS_LOG_LEVEL : this.log.level;
   }
 
-  /** Socket settings for one account (auth and callbacks are added by the session). */
-  socketConfig(accountId: string): Partial<UserFacingSocketConfig> {
+  /**
+   * Socket settings for one account (auth and callbacks are added by the session); `ownJid` is
+   * the account's own device, once paired.
+   */
+  socketConfig(accountId: string, ownJid: () => string | undefined): Partial<UserFacingSocketConfig> {
     const logger = this.log.child({ component: 'baileys', account: accountId }, { level: this.level });
     return {
       waWebSocketUrl: this.config.WA_WEBSOCKET_URL,
@@ -88,12 +99,19 @@ export class BaileysEnvironment {
       emitOwnEvents: false,
       defaultQueryTimeoutMs: 20_000,
       connectTimeoutMs: 20_000,
-      userDevicesCache: this.userDevicesCache,
+      userDevicesCache: this.deviceLists.viewFor(ownJid),
       msgRetryCounterCache: this.msgRetryCounterCache,
       callOfferCache: this.callOfferCache,
       placeholderResendCache: this.placeholderResendCache,
       ...(this.mediaAgent ? { fetchAgent: this.mediaAgent, options: { httpsAgent: this.mediaAgent } } : {}),
     };
+  }
+
+  /** Lets the worker's device lists learn from what WhatsApp tells this socket. */
+  watch(sock: WASocket): void {
+    sock.ws.on('frame', (frame: BinaryNode | Uint8Array) => {
+      if (!(frame instanceof Uint8Array)) this.deviceLists.observe(frame);
+    });
   }
 
   /** Options for media downloads (the same TLS settings as uploads). */

@@ -394,7 +394,7 @@ export class WebSession {
       await closedWebSocket(this.lastWebSocket, PREVIOUS_SOCKET_CLOSE_MS);
       if (generation !== this.socketGeneration || !this.wanted) return;
       const sock = makeWASocket({
-        ...this.context.baileys.socketConfig(this.accountId),
+        ...this.context.baileys.socketConfig(this.accountId, () => auth.state.creds.me?.id),
         auth: this.auth.state,
         getMessage: async (key) => {
           if (!key.id) return undefined;
@@ -413,6 +413,7 @@ export class WebSession {
         shouldSyncHistoryMessage: () => false,
       });
       gate.attach(sock);
+      this.context.baileys.watch(sock);
       this.lastWebSocket = (sock.ws as unknown as { socket?: RawWebSocket | null }).socket ?? undefined;
       containSocketFailures(sock, (error) => {
         if (generation !== this.socketGeneration) return;
