@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { Logger } from '@wagate/observability';
 import { describeError, ExpectedError } from '@wagate/runtime';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -13,6 +13,20 @@ import * as schema from './schema';
 
 /** The database as repositories see it, whichever driver is underneath. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/**
+ * The rows a hand-written statement answers, whichever driver ran it (postgres.js answers an
+ * array, PGlite `{ rows }`). The hot writes of the session worker are hand-written: one short
+ * statement text with few parameters costs a fraction of the query builder's work, and the same
+ * text is prepared once per connection.
+ *
+ * @example
+ * const rows = await queryRows<{ seq: number }>(tx, sql`select 1::float8 as seq`);
+ */
+export async function queryRows<T>(db: Database, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
+}
 
 export interface DatabaseHandle {
   readonly db: Database;

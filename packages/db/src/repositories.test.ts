@@ -4,15 +4,18 @@ import { createLogger } from '@wagate/observability';
 import { describe, expect, type ScratchDatabase, test } from '@wagate/test-servers';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll } from 'vitest';
-import { type Database, type DatabaseHandle, openDatabase } from './client';
+import { type Database, type DatabaseHandle, openDatabase, queryRows } from './client';
 import { AccountExistsError, AccountsRepository } from './repositories/accounts';
 import {
+  applyAuthKeyWrites,
   claimPartitionFence,
   deleteAuthState,
   FencedAuthState,
   FencedOutError,
+  withPartitionFences,
 } from './repositories/auth-state';
 import { CloudAccountsRepository, maskSecret, PhoneNumberIdTakenError } from './repositories/cloud-accounts';
+import { WebSessionStore } from './repositories/web-session-store';
 import { SecretBox } from './secret-box';
 
 const testLogger = () => createLogger({ service: 'db-test', level: 'silent', format: 'json' });
@@ -156,6 +159,119 @@ const repositoryCases: Record<string, (db: Database) => Promise<void>> = {
     expect(await newOwner.readKeys('pre-key', ['1', '2'])).toEqual({ '2': { public: 'Ag==' } });
     await deleteAuthState(db, accountId);
     expect(await newOwner.readCreds()).toBeUndefined();
+  },
+
+  'queues a send with its pending message and chat once, records it sent, and publishes its events in order':
+    async (db) => {
+      const accountId = uniqueId('web');
+      const commandId = uniqueId('cmd');
+      const chatId = '15550001111@s.whatsapp.net';
+      const queue = () =>
+        WebSessionStore.enqueueOutbound(
+          db,
+          {
+            accountId,
+            commandId,
+            partition: 5,
+            op: 'message.send',
+            messageId: 'MSG1',
+            chatId,
+            payload: { to: chatId, content: { type: 'text', text: 'hi' } },
+            notBefore: new Date('2030-01-01T00:00:00Z'),
+          },
+          {
+            sender: '15550002222@s.whatsapp.net',
+            content: { type: 'text', text: 'hi' },
+            mentions: ['15550003333@s.whatsapp.net'],
+            sentAt: 1_700_000_000,
+            chatType: 'contact',
+          },
+        );
+      const queued = await queue();
+      expect(queued).toMatchObject({ accountId, commandId, op: 'message.send', state: 'queued', chatId });
+      expect(queued!.seq).toBeGreaterThan(0);
+      expect(queued!.notBefore).toEqual(new Date('2030-01-01T00:00:00Z'));
+      expect(await queue()).toBeUndefined();
+      expect(await WebSessionStore.queuedOutbound(db, 5, [accountId])).toHaveLength(1);
+      expect(await WebSessionStore.findMessage(db, accountId, 'MSG1', chatId)).toMatchObject({
+        fromMe: true,
+        status: 'pending',
+        content: { type: 'text', text: 'hi' },
+        mentions: ['15550003333@s.whatsapp.net'],
+        sentAt: 1_700_000_000,
+        commandId,
+      });
+      expect(await queryRows(db, sql`select id, type from chats where account_id = ${accountId}`)).toEqual([
+        { id: chatId, type: 'contact' },
+      ]);
+
+      const recorded = await WebSessionStore.recordSent(db, accountId, commandId, {
+        chatId,
+        id: 'MSG1',
+        raw: { key: { id: 'MSG1' } },
+        sentAt: 1_700_000_001,
+      });
+      expect(recorded).toEqual({
+        sender: '15550002222@s.whatsapp.net',
+        content: { type: 'text', text: 'hi' },
+        quotedId: null,
+        mentions: ['15550003333@s.whatsapp.net'],
+      });
+      expect(await WebSessionStore.queuedOutbound(db, 5, [accountId])).toEqual([]);
+      expect(await WebSessionStore.findMessage(db, accountId, 'MSG1', chatId)).toMatchObject({
+        status: 'server',
+        raw: { key: { id: 'MSG1' } },
+        sentAt: 1_700_000_001,
+      });
+
+      const events = ['first', 'second', 'third'].map((name) => ({
+        partition: 5,
+        accountId,
+        msgId: `${accountId}:${name}`,
+        event: { type: name },
+        media: name === 'second' ? { chatId, messageId: 'MSG1', mediaId: 'media-1' } : null,
+      }));
+      const seqs = await WebSessionStore.addEvents(db, events);
+      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+      const pending = (await WebSessionStore.pendingEvents(db, 5, 500)).filter(
+        (row) => row.accountId === accountId,
+      );
+      expect(pending.map((row) => [row.seq, row.msgId, row.event, row.media])).toEqual(
+        events.map((event, index) => [seqs[index], event.msgId, event.event, event.media]),
+      );
+    },
+
+  'writes and deletes signal keys in bulk, and reads the fences of several partitions at once': async (
+    db,
+  ) => {
+    const accountId = uniqueId('keys');
+    const [first, second] = [
+      9_000 + Math.floor(Math.random() * 500),
+      9_600 + Math.floor(Math.random() * 300),
+    ];
+    await claimPartitionFence(db, first!, 3_000_000_001, 'worker-a');
+    await claimPartitionFence(db, second!, 12, 'worker-b');
+    await withPartitionFences(db, [first!, second!, first!, 1_000_000], async (tx, epochOf) => {
+      expect([epochOf(first!), epochOf(second!), epochOf(1_000_000)]).toEqual([3_000_000_001, 12, undefined]);
+      await applyAuthKeyWrites(
+        tx,
+        accountId,
+        ['1', '2', '3'].map((keyId) => ({ category: 'pre-key', keyId, value: { public: keyId } })),
+        3_000_000_001,
+      );
+      await applyAuthKeyWrites(
+        tx,
+        accountId,
+        [
+          { category: 'pre-key', keyId: '1', value: null },
+          { category: 'pre-key', keyId: '3', value: null },
+          { category: 'pre-key', keyId: '2', value: { public: 'two' } },
+        ],
+        3_000_000_001,
+      );
+    });
+    const reader = new FencedAuthState(db, accountId, first!, 3_000_000_001);
+    expect(await reader.readKeys('pre-key', ['1', '2', '3'])).toEqual({ '2': { public: 'two' } });
   },
 };
 

@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Database } from '../client';
+import { type Database, queryRows } from '../client';
 import { authCreds, authKeys, partitionFences } from '../schema';
 
 /** A newer owner holds the partition: this worker must stop writing (and stop the session). */
@@ -122,11 +122,10 @@ export async function withPartitionFence<T>(
   work: (tx: Database) => Promise<T>,
 ): Promise<T> {
   return db.transaction(async (tx) => {
-    const [fence] = await tx
-      .select({ epoch: partitionFences.epoch })
-      .from(partitionFences)
-      .where(eq(partitionFences.partition, partition))
-      .for('share');
+    const [fence] = await queryRows<{ epoch: number }>(
+      tx as unknown as Database,
+      sql`select epoch::float8 as epoch from partition_fences where partition = ${partition} for share`,
+    );
     if (fence?.epoch !== epoch) throw new FencedOutError(partition, epoch, fence?.epoch);
     return work(tx as unknown as Database);
   });
@@ -149,11 +148,12 @@ export async function withPartitionFences<T>(
   work: (tx: Database, epochOf: (partition: number) => number | undefined) => Promise<T>,
 ): Promise<T> {
   return db.transaction(async (tx) => {
-    const fences = await tx
-      .select({ partition: partitionFences.partition, epoch: partitionFences.epoch })
-      .from(partitionFences)
-      .where(inArray(partitionFences.partition, [...new Set(partitions)]))
-      .for('share');
+    const fences = await queryRows<{ partition: number; epoch: number }>(
+      tx as unknown as Database,
+      sql`select partition, epoch::float8 as epoch from partition_fences
+        where partition in (select jsonb_array_elements_text(${JSON.stringify([...new Set(partitions)])}::jsonb)::int)
+        for share`,
+    );
     const epochs = new Map(fences.map((fence) => [fence.partition, fence.epoch]));
     return work(tx as unknown as Database, (partition) => epochs.get(partition));
   });
@@ -167,37 +167,31 @@ export async function upsertAuthCreds(tx: Database, accountId: string, creds: un
     .onConflictDoUpdate({ target: authCreds.accountId, set: { creds, epoch, updatedAt: new Date() } });
 }
 
-/** Applies key writes (`value: null` deletes), inside a fenced transaction. */
+/**
+ * Applies key writes (`value: null` deletes), inside a fenced transaction: one statement for the
+ * upserts and one for the deletions, whatever their number (a JSON parameter each).
+ */
 export async function applyAuthKeyWrites(tx: Database, accountId: string, writes: KeyWrite[], epoch: number) {
   const upserts = writes.filter((write) => write.value !== null && write.value !== undefined);
   const deletions = writes.filter((write) => write.value === null || write.value === undefined);
   if (upserts.length > 0) {
-    await tx
-      .insert(authKeys)
-      .values(
-        upserts.map((write) => ({
-          accountId,
-          category: write.category,
-          keyId: write.keyId,
-          value: write.value,
-          epoch,
-        })),
-      )
-      .onConflictDoUpdate({
-        target: [authKeys.accountId, authKeys.category, authKeys.keyId],
-        set: { value: sql`excluded.value`, epoch },
-      });
+    const input = JSON.stringify(
+      upserts.map((write) => ({ category: write.category, key_id: write.keyId, value: write.value })),
+    );
+    await tx.execute(sql`insert into auth_keys (account_id, category, key_id, value, epoch)
+      select ${accountId}::text, input.category, input.key_id, input.value, ${epoch}::bigint
+      from jsonb_to_recordset(${input}::jsonb) as input(category text, key_id text, value jsonb)
+      on conflict (account_id, category, key_id) do update set value = excluded.value, epoch = excluded.epoch`);
   }
-  for (const write of deletions) {
-    await tx
-      .delete(authKeys)
-      .where(
-        and(
-          eq(authKeys.accountId, accountId),
-          eq(authKeys.category, write.category),
-          eq(authKeys.keyId, write.keyId),
-        ),
-      );
+  if (deletions.length > 0) {
+    const input = JSON.stringify(
+      deletions.map((write) => ({ category: write.category, key_id: write.keyId })),
+    );
+    await tx.execute(sql`delete from auth_keys
+      where account_id = ${accountId}
+        and (category, key_id) in (
+          select input.category, input.key_id from jsonb_to_recordset(${input}::jsonb) as input(category text, key_id text)
+        )`);
   }
 }
 

@@ -1,12 +1,13 @@
 import type {
   ChatSummary,
+  ChatType,
   ContactSummary,
   GroupInfo,
   MessageContent,
   MessageStatus,
 } from '@wagate/contracts';
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import type { Database } from '../client';
+import { type Database, queryRows } from '../client';
 import {
   authCreds,
   chats,
@@ -44,6 +45,17 @@ export interface StatusChange {
 }
 
 export type NewOutboundRow = Omit<typeof outboundQueue.$inferInsert, 'seq' | 'state' | 'attempts'>;
+
+/** The message a queued `message.send` or `message.forward` creates, stored as `pending`. */
+export interface OutboundMessage {
+  sender: string;
+  content: MessageContent;
+  quotedId?: string;
+  mentions?: string[];
+  /** Unix seconds. */
+  sentAt: number;
+  chatType: ChatType;
+}
 
 /**
  * What the session worker records of its web sessions: message history with delivery status,
@@ -129,39 +141,29 @@ export const WebSessionStore = {
     commandId: string,
     sent: { chatId: string; id: string; raw: unknown; sentAt: number },
   ): Promise<Pick<MessageRow, 'sender' | 'content' | 'quotedId' | 'mentions'> | undefined> {
-    const finished = tx.$with('finished').as(
-      tx
-        .update(outboundQueue)
-        .set({
-          state: 'sent',
-          error: null,
-          attempts: sql`${outboundQueue.attempts} + 1`,
-          updatedAt: new Date(),
-        })
-        .where(and(eq(outboundQueue.accountId, accountId), eq(outboundQueue.commandId, commandId)))
-        .returning({ commandId: outboundQueue.commandId }),
+    const [row] = await queryRows<{
+      sender: string;
+      content: MessageContent;
+      quoted_id: string | null;
+      mentions: string[];
+    }>(
+      tx,
+      sql`with finished as (
+          update outbound_queue set state = 'sent', error = null, attempts = attempts + 1, updated_at = now()
+          where account_id = ${accountId} and command_id = ${commandId}
+        )
+        update messages set
+          raw = ${JSON.stringify(sent.raw)}::jsonb,
+          sent_at = ${sent.sentAt},
+          status = case when status = 'pending' then 'server' else status end,
+          error = case when status = 'pending' then null else error end,
+          updated_at = now()
+        where account_id = ${accountId} and chat_id = ${sent.chatId} and id = ${sent.id}
+        returning sender, content, quoted_id, mentions`,
     );
-    const stillPending = sql`${messages.status} = 'pending'`;
-    const [row] = await tx
-      .with(finished)
-      .update(messages)
-      .set({
-        raw: sent.raw,
-        sentAt: sent.sentAt,
-        status: sql`case when ${stillPending} then 'server' else ${messages.status} end`,
-        error: sql`case when ${stillPending} then null else ${messages.error} end`,
-        updatedAt: new Date(),
-      })
-      .where(
-        and(eq(messages.accountId, accountId), eq(messages.chatId, sent.chatId), eq(messages.id, sent.id)),
-      )
-      .returning({
-        sender: messages.sender,
-        content: messages.content,
-        quotedId: messages.quotedId,
-        mentions: messages.mentions,
-      });
-    return row;
+    return (
+      row && { sender: row.sender, content: row.content, quotedId: row.quoted_id, mentions: row.mentions }
+    );
   },
 
   /** A message by id, in a chat when `chatId` is given. */
@@ -336,10 +338,58 @@ export const WebSessionStore = {
       .where(and(eq(processedCommands.accountId, accountId), eq(processedCommands.commandId, commandId)));
   },
 
-  /** Queues an outbound command once; the queued row, or undefined when it was queued before. */
-  async enqueueOutbound(tx: Database, row: NewOutboundRow): Promise<OutboundRow | undefined> {
-    const [queued] = await tx.insert(outboundQueue).values(row).onConflictDoNothing().returning();
-    return queued;
+  /**
+   * Queues an outbound command once, in one statement: with `created`, the message it sends is
+   * stored as `pending` and its chat is listed too. Returns the queued row, or undefined when the
+   * command was queued before (then nothing is written).
+   */
+  async enqueueOutbound(
+    tx: Database,
+    row: NewOutboundRow,
+    created?: OutboundMessage,
+  ): Promise<OutboundRow | undefined> {
+    const message = created
+      ? sql`, message as (
+          insert into messages (account_id, chat_id, id, from_me, sender, type, content, quoted_id, mentions, status, sent_at, command_id)
+          select ${row.accountId}::text, ${row.chatId}::text, ${row.messageId}::text, true, ${created.sender}::text,
+            ${created.content.type}::text, ${JSON.stringify(created.content)}::jsonb, ${created.quotedId ?? null}::text,
+            ${JSON.stringify(created.mentions ?? [])}::jsonb, 'pending', ${created.sentAt}::bigint, ${row.commandId}::text
+          from queued
+          on conflict do nothing
+        ), chat as (
+          insert into chats (account_id, id, type)
+          select ${row.accountId}::text, ${row.chatId}::text, ${created.chatType}::text from queued
+          on conflict (account_id, id) do update set updated_at = now()
+        )`
+      : sql``;
+    const [queued] = await queryRows<{ seq: number; created_at: Date | string; updated_at: Date | string }>(
+      tx,
+      sql`with queued as (
+          insert into outbound_queue (account_id, command_id, partition, op, message_id, chat_id, payload, not_before)
+          values (${row.accountId}, ${row.commandId}, ${row.partition}, ${row.op}, ${row.messageId}, ${row.chatId},
+            ${JSON.stringify(row.payload)}::jsonb, ${row.notBefore?.toISOString() ?? null}::timestamptz)
+          on conflict do nothing
+          returning seq::float8 as seq, created_at, updated_at
+        )${message}
+        select seq, created_at, updated_at from queued`,
+    );
+    if (!queued) return undefined;
+    return {
+      accountId: row.accountId,
+      commandId: row.commandId,
+      seq: queued.seq,
+      partition: row.partition,
+      op: row.op,
+      messageId: row.messageId,
+      chatId: row.chatId,
+      payload: row.payload,
+      notBefore: row.notBefore ?? null,
+      state: 'queued',
+      attempts: 0,
+      error: null,
+      createdAt: new Date(queued.created_at),
+      updatedAt: new Date(queued.updated_at),
+    };
   },
 
   /** Queued commands of some accounts, in order. */
@@ -374,11 +424,27 @@ export const WebSessionStore = {
       .where(and(eq(outboundQueue.accountId, accountId), eq(outboundQueue.commandId, commandId)));
   },
 
-  /** Adds events to the outbox; returns their sequence numbers, in order. */
+  /** Adds events to the outbox in one statement; returns their sequence numbers, in order. */
   async addEvents(tx: Database, rows: Array<typeof eventOutbox.$inferInsert>): Promise<number[]> {
     if (rows.length === 0) return [];
-    const inserted = await tx.insert(eventOutbox).values(rows).returning({ seq: eventOutbox.seq });
-    return inserted.map((row) => row.seq);
+    const input = JSON.stringify(
+      rows.map((row) => ({
+        partition: row.partition,
+        account_id: row.accountId,
+        msg_id: row.msgId,
+        event: row.event,
+        media: row.media ?? null,
+      })),
+    );
+    const inserted = await queryRows<{ seq: number }>(
+      tx,
+      sql`insert into event_outbox (partition, account_id, msg_id, event, media)
+        select input.partition, input.account_id, input.msg_id, input.event, input.media
+        from jsonb_to_recordset(${input}::jsonb) as input(partition int, account_id text, msg_id text, event jsonb, media jsonb)
+        returning seq::float8 as seq`,
+    );
+    // Sequence numbers are drawn in insertion order, which is the order of the input.
+    return inserted.map((row) => row.seq).sort((a, b) => a - b);
   },
 
   pendingEvents(db: Database, partition: number, limit: number): Promise<EventOutboxRow[]> {

@@ -404,39 +404,29 @@ export class PartitionRuntime implements PartitionRunner {
     const sender =
       session.ownJid ??
       (session.account.phoneNumber ? `${session.account.phoneNumber}@s.whatsapp.net` : 'me');
-    const row = await context.commit(async (tx) => {
-      const queued = await WebSessionStore.enqueueOutbound(tx, {
-        accountId: command.accountId,
-        commandId: command.id,
-        partition: context.partition,
-        op: command.op,
-        messageId,
-        chatId,
-        payload: command.payload,
-        notBefore: command.notBefore ? new Date(command.notBefore) : null,
-      });
-      if (!queued) return undefined;
-      if (created) {
-        await WebSessionStore.insertMessages(tx, [
-          {
-            accountId: command.accountId,
-            chatId,
-            id: messageId,
-            fromMe: true,
-            sender,
-            type: created.content.type,
-            content: created.content,
-            quotedId: created.quotedId ?? null,
-            mentions: created.mentions ?? [],
-            status: 'pending',
-            sentAt: Math.floor(Date.now() / 1000),
-            commandId: command.id,
-          },
-        ]);
-        await WebSessionStore.upsertChats(tx, command.accountId, [{ id: chatId, type: chatTypeOf(chatId) }]);
-      }
-      return queued;
-    });
+    const row = await context.commit((tx) =>
+      WebSessionStore.enqueueOutbound(
+        tx,
+        {
+          accountId: command.accountId,
+          commandId: command.id,
+          partition: context.partition,
+          op: command.op,
+          messageId,
+          chatId,
+          payload: command.payload,
+          notBefore: command.notBefore ? new Date(command.notBefore) : null,
+        },
+        created && {
+          sender,
+          content: created.content,
+          quotedId: created.quotedId,
+          mentions: created.mentions,
+          sentAt: Math.floor(Date.now() / 1000),
+          chatType: chatTypeOf(chatId),
+        },
+      ),
+    );
     if (row) session.sender.push([row satisfies QueuedSend]);
   }
 
