@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Logger } from '@wagate/observability';
 import { describeError, ExpectedError } from '@wagate/runtime';
 import { type SQL, sql } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { type PgDatabase, PgDialect, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -14,17 +14,27 @@ import * as schema from './schema';
 /** The database as repositories see it, whichever driver is underneath. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** Turns hand-written SQL into text and parameters (no table or column config is involved). */
+const handWrittenDialect = new PgDialect();
+
 /**
- * The rows a hand-written statement answers, whichever driver ran it (postgres.js answers an
- * array, PGlite `{ rows }`). The hot writes of the session worker are hand-written: one short
- * statement text with few parameters costs a fraction of the query builder's work, and the same
- * text is prepared once per connection.
+ * Runs a hand-written statement and answers its rows, whichever driver ran it (postgres.js answers
+ * an array, PGlite `{ rows }`). The session worker's hot writes are hand-written with a fixed text
+ * each, run as prepared statements: drizzle runs its queries unprepared, and postgres.js then
+ * asks PostgreSQL to describe every statement before binding it (two round trips, a parse and a
+ * plan each time); prepared, the text is parsed once per connection and each run is one round trip.
  *
  * @example
  * const rows = await queryRows<{ seq: number }>(tx, sql`select 1::float8 as seq`);
  */
 export async function queryRows<T>(db: Database, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown;
+  const prepared = db._.session.prepareQuery(
+    handWrittenDialect.sqlToQuery(query),
+    undefined,
+    'hand-written',
+    false,
+  );
+  const result = (await prepared.execute()) as unknown;
   return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
 }
 

@@ -12,6 +12,7 @@ import {
   deleteAuthState,
   FencedAuthState,
   FencedOutError,
+  JsonText,
   withPartitionFences,
 } from './repositories/auth-state';
 import { CloudAccountsRepository, maskSecret, PhoneNumberIdTakenError } from './repositories/cloud-accounts';
@@ -208,7 +209,7 @@ const repositoryCases: Record<string, (db: Database) => Promise<void>> = {
       const recorded = await WebSessionStore.recordSent(db, accountId, commandId, {
         chatId,
         id: 'MSG1',
-        raw: { key: { id: 'MSG1' } },
+        raw: new JsonText('{"key":{"id":"MSG1"}}'),
         sentAt: 1_700_000_001,
       });
       expect(recorded).toEqual({
@@ -265,7 +266,7 @@ const repositoryCases: Record<string, (db: Database) => Promise<void>> = {
         [
           { category: 'pre-key', keyId: '1', value: null },
           { category: 'pre-key', keyId: '3', value: null },
-          { category: 'pre-key', keyId: '2', value: { public: 'two' } },
+          { category: 'pre-key', keyId: '2', value: new JsonText('{"public":"two"}') },
         ],
         3_000_000_001,
       );

@@ -39,6 +39,18 @@ export async function claimPartitionFence(
   return rows.length > 0;
 }
 
+/**
+ * A value its owner already serialized to JSON: written as that text, not serialized again (a
+ * Signal session record is several kilobytes, and the worker writes one or two per message).
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/** JSON of `value`, or its text when it is `JsonText`. */
+export const jsonOf = (value: unknown): string =>
+  value instanceof JsonText ? value.text : JSON.stringify(value);
+
 /** A key write; `value: null` deletes the key. */
 export interface KeyWrite {
   category: string;
@@ -175,23 +187,32 @@ export async function applyAuthKeyWrites(tx: Database, accountId: string, writes
   const upserts = writes.filter((write) => write.value !== null && write.value !== undefined);
   const deletions = writes.filter((write) => write.value === null || write.value === undefined);
   if (upserts.length > 0) {
-    const input = JSON.stringify(
-      upserts.map((write) => ({ category: write.category, key_id: write.keyId, value: write.value })),
-    );
-    await tx.execute(sql`insert into auth_keys (account_id, category, key_id, value, epoch)
+    const input = `[${upserts
+      .map(
+        (write) =>
+          `{"category":${JSON.stringify(write.category)},"key_id":${JSON.stringify(write.keyId)},"value":${jsonOf(write.value)}}`,
+      )
+      .join(',')}]`;
+    await queryRows(
+      tx,
+      sql`insert into auth_keys (account_id, category, key_id, value, epoch)
       select ${accountId}::text, input.category, input.key_id, input.value, ${epoch}::bigint
       from jsonb_to_recordset(${input}::jsonb) as input(category text, key_id text, value jsonb)
-      on conflict (account_id, category, key_id) do update set value = excluded.value, epoch = excluded.epoch`);
+      on conflict (account_id, category, key_id) do update set value = excluded.value, epoch = excluded.epoch`,
+    );
   }
   if (deletions.length > 0) {
     const input = JSON.stringify(
       deletions.map((write) => ({ category: write.category, key_id: write.keyId })),
     );
-    await tx.execute(sql`delete from auth_keys
+    await queryRows(
+      tx,
+      sql`delete from auth_keys
       where account_id = ${accountId}
         and (category, key_id) in (
           select input.category, input.key_id from jsonb_to_recordset(${input}::jsonb) as input(category text, key_id text)
-        )`);
+        )`,
+    );
   }
 }
 

@@ -23,6 +23,7 @@ import {
   outboundQueue,
   processedCommands,
 } from '../schema';
+import { jsonOf } from './auth-state';
 
 /** Order of delivery states: a status only moves forward (`failed` only from pending/server). */
 const STATUS_RANK: Record<MessageStatus, number> = {
@@ -153,7 +154,7 @@ export const WebSessionStore = {
           where account_id = ${accountId} and command_id = ${commandId}
         )
         update messages set
-          raw = ${JSON.stringify(sent.raw)}::jsonb,
+          raw = ${jsonOf(sent.raw)}::jsonb,
           sent_at = ${sent.sentAt},
           status = case when status = 'pending' then 'server' else status end,
           error = case when status = 'pending' then null else error end,

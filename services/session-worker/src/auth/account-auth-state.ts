@@ -1,5 +1,5 @@
 import type { Database } from '@wagate/db';
-import { applyAuthKeyWrites, FencedAuthState, type KeyWrite, upsertAuthCreds } from '@wagate/db';
+import { applyAuthKeyWrites, FencedAuthState, JsonText, type KeyWrite, upsertAuthCreds } from '@wagate/db';
 import {
   type AuthenticationCreds,
   type AuthenticationState,
@@ -15,6 +15,10 @@ import type { PartitionWriter } from '../store/partition-writer';
 /** Baileys values → plain JSON for `jsonb` (Buffers become `{ type: 'Buffer', data }`). */
 export const toStoredJson = (value: unknown): unknown =>
   JSON.parse(JSON.stringify(value, BufferJSON.replacer));
+
+/** Baileys values → JSON text for `jsonb`, serialized once (`toStoredJson` without the round trip). */
+export const toStoredJsonText = (value: unknown): JsonText =>
+  new JsonText(JSON.stringify(value, BufferJSON.replacer));
 
 /** Stored JSON → Baileys values (Buffers restored). */
 export const fromStoredJson = <T>(value: unknown): T =>
@@ -228,7 +232,7 @@ export class AccountAuthState {
           seq,
           category,
           keyId,
-          value: value === null || value === undefined ? null : toStoredJson(value),
+          value: value === null || value === undefined ? null : toStoredJsonText(value),
         });
       }
     }

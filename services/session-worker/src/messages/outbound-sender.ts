@@ -4,7 +4,7 @@ import { type OutboundRow, WebSessionStore } from '@wagate/db';
 import { describeError } from '@wagate/runtime';
 import type { proto as WAProto } from '@whiskeysockets/baileys';
 import { generateWAMessageFromContent, type WAMessage } from '@whiskeysockets/baileys';
-import { fromStoredJson, toStoredJson } from '../auth/account-auth-state';
+import { fromStoredJson, toStoredJsonText } from '../auth/account-auth-state';
 import { outboxEvent } from '../events/event-outbox';
 import { sendingTo } from '../sessions/device-lists';
 import type { WebSession } from '../sessions/web-session';
@@ -361,7 +361,7 @@ export class OutboundSender {
       return;
     }
     const timestamp = Number(message.messageTimestamp ?? Math.floor(Date.now() / 1000));
-    const raw = toStoredJson(message);
+    const raw = toStoredJsonText(message);
     await session.context.commit(async (tx, emit) => {
       const stored = await WebSessionStore.recordSent(tx, accountId, row.commandId, {
         chatId: row.chatId,
