@@ -349,29 +349,52 @@ export const WebSessionStore = {
     row: NewOutboundRow,
     created?: OutboundMessage,
   ): Promise<OutboundRow | undefined> {
-    const message = created
-      ? sql`, message as (
+    const input = JSON.stringify({
+      account_id: row.accountId,
+      command_id: row.commandId,
+      partition: row.partition,
+      op: row.op,
+      message_id: row.messageId,
+      chat_id: row.chatId,
+      payload: row.payload,
+      not_before: row.notBefore ?? null,
+      ...(created
+        ? {
+            creates: true,
+            sender: created.sender,
+            type: created.content.type,
+            content: created.content,
+            quoted_id: created.quotedId ?? null,
+            mentions: created.mentions ?? [],
+            sent_at: created.sentAt,
+            chat_type: created.chatType,
+          }
+        : { creates: false }),
+    });
+    // One parameter (the row as JSON), one text for every command: prepared once per connection.
+    const [queued] = await queryRows<{ seq: number; created_at: Date | string; updated_at: Date | string }>(
+      tx,
+      sql`with input as (
+          select * from jsonb_to_record(${input}::jsonb) as input(
+            account_id text, command_id text, partition int, op text, message_id text, chat_id text,
+            payload jsonb, not_before timestamptz, creates boolean, sender text, type text, content jsonb,
+            quoted_id text, mentions jsonb, sent_at bigint, chat_type text)
+        ), queued as (
+          insert into outbound_queue (account_id, command_id, partition, op, message_id, chat_id, payload, not_before)
+          select account_id, command_id, partition, op, message_id, chat_id, payload, not_before from input
+          on conflict do nothing
+          returning seq::float8 as seq, created_at, updated_at
+        ), message as (
           insert into messages (account_id, chat_id, id, from_me, sender, type, content, quoted_id, mentions, status, sent_at, command_id)
-          select ${row.accountId}::text, ${row.chatId}::text, ${row.messageId}::text, true, ${created.sender}::text,
-            ${created.content.type}::text, ${JSON.stringify(created.content)}::jsonb, ${created.quotedId ?? null}::text,
-            ${JSON.stringify(created.mentions ?? [])}::jsonb, 'pending', ${created.sentAt}::bigint, ${row.commandId}::text
-          from queued
+          select input.account_id, input.chat_id, input.message_id, true, input.sender, input.type, input.content,
+            input.quoted_id, input.mentions, 'pending', input.sent_at, input.command_id
+          from input, queued where input.creates
           on conflict do nothing
         ), chat as (
           insert into chats (account_id, id, type)
-          select ${row.accountId}::text, ${row.chatId}::text, ${created.chatType}::text from queued
+          select input.account_id, input.chat_id, input.chat_type from input, queued where input.creates
           on conflict (account_id, id) do update set updated_at = now()
-        )`
-      : sql``;
-    const [queued] = await queryRows<{ seq: number; created_at: Date | string; updated_at: Date | string }>(
-      tx,
-      sql`with queued as (
-          insert into outbound_queue (account_id, command_id, partition, op, message_id, chat_id, payload, not_before)
-          values (${row.accountId}, ${row.commandId}, ${row.partition}, ${row.op}, ${row.messageId}, ${row.chatId},
-            ${JSON.stringify(row.payload)}::jsonb, ${row.notBefore?.toISOString() ?? null}::timestamptz)
-          on conflict do nothing
-          returning seq::float8 as seq, created_at, updated_at
-        )${message}
+        )
         select seq, created_at, updated_at from queued`,
     );
     if (!queued) return undefined;
