@@ -6,7 +6,6 @@ import type { proto as WAProto } from '@whiskeysockets/baileys';
 import { generateWAMessageFromContent, type WAMessage } from '@whiskeysockets/baileys';
 import { fromStoredJson, toStoredJsonText } from '../auth/account-auth-state';
 import { outboxEvent } from '../events/event-outbox';
-import { sendingTo } from '../sessions/device-lists';
 import type { WebSession } from '../sessions/web-session';
 import { proto } from '../sessions/whatsapp-proto';
 import { linkPreviewOf } from './link-preview';
@@ -259,7 +258,7 @@ export class OutboundSender {
           await sock.sendPresenceUpdate('paused', row.chatId).catch(() => {});
         }
         if ('content' in built) {
-          sent = (await sendingTo(row.chatId, () =>
+          sent = (await session.devices.sendingTo(row.chatId, () =>
             sock.sendMessage(row.chatId, built.content, {
               messageId: row.messageId,
               ...(quoted ? { quoted } : {}),
@@ -273,7 +272,7 @@ export class OutboundSender {
           });
           session.rememberSent(sent);
           const message = sent.message!;
-          await sendingTo(row.chatId, () =>
+          await session.devices.sendingTo(row.chatId, () =>
             sock.relayMessage(row.chatId, message, { messageId: row.messageId }),
           );
         }
@@ -283,7 +282,7 @@ export class OutboundSender {
         const payload = COMMAND_CATALOG['message.edit'].parse(row.payload);
         const key = await this.keyOf(payload.messageId, payload.chatId);
         if (!key?.fromMe) throw new PermanentError(`message ${payload.messageId} is not one of ours to edit`);
-        sent = (await sendingTo(payload.chatId, () =>
+        sent = (await session.devices.sendingTo(payload.chatId, () =>
           sock.sendMessage(payload.chatId, { text: payload.text, edit: key }, { messageId: row.messageId }),
         ))!;
         break;
@@ -292,7 +291,7 @@ export class OutboundSender {
         const payload = COMMAND_CATALOG['message.delete'].parse(row.payload);
         const key = await this.keyOf(payload.messageId, payload.chatId);
         if (!key) throw new PermanentError(`message ${payload.messageId} is unknown`);
-        sent = (await sendingTo(payload.chatId, () =>
+        sent = (await session.devices.sendingTo(payload.chatId, () =>
           sock.sendMessage(payload.chatId, { delete: key }, { messageId: row.messageId }),
         ))!;
         break;
@@ -301,7 +300,7 @@ export class OutboundSender {
         const payload = COMMAND_CATALOG['message.forward'].parse(row.payload);
         const original = await this.storedMessage(payload.messageId, payload.chatId);
         if (!original) throw new PermanentError(`message ${payload.messageId} is unknown`);
-        sent = (await sendingTo(payload.to, () =>
+        sent = (await session.devices.sendingTo(payload.to, () =>
           sock.sendMessage(payload.to, { forward: original }, { messageId: row.messageId }),
         ))!;
         break;

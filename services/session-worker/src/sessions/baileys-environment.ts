@@ -9,8 +9,9 @@ import {
 } from '@whiskeysockets/baileys';
 import type { SessionWorkerConfig } from '../config';
 import { captureBaileysCallSitesLazily } from './baileys-timeouts';
-import { DeviceLists } from './device-lists';
+import { DeviceLists, type DeviceListView } from './device-lists';
 import { deriveBaileysKeysImmediately } from './noise-key-derivation';
+import { watchFrameDecoding } from './socket-failures';
 
 /** A small TTL cache; Baileys keeps retry counters and call offers in it. */
 class TtlCache implements CacheStore {
@@ -49,13 +50,14 @@ class TtlCache implements CacheStore {
 /**
  * What every Baileys socket of a worker shares: the WebSocket URL, the media TLS agent, the log
  * level, key derivation that completes at once (`deriveBaileysKeysImmediately`), timeouts that
- * format no stack unless they fire (`captureBaileysCallSitesLazily`), and the caches Baileys would
+ * format no stack unless they fire (`captureBaileysCallSitesLazily`), frame decoding whose failures
+ * `containSocketFailures` can catch (`watchFrameDecoding`), and the caches Baileys would
  * otherwise create per socket (device lists and retry counters are facts about other users and
  * message ids, the same for every account), which keeps an idle session small.
  *
  * @example
  * const environment = new BaileysEnvironment(config, log);
- * makeWASocket({ ...environment.socketConfig('demo'), auth });
+ * makeWASocket({ ...environment.socketConfig('demo', environment.deviceListView(ownJid)), auth });
  */
 export class BaileysEnvironment {
   /** Device lists are facts about other users, the same for every account (`DeviceLists`). */
@@ -72,6 +74,7 @@ export class BaileysEnvironment {
     this.mediaAgent = config.WA_INSECURE_MEDIA_TLS ? new Agent({ rejectUnauthorized: false }) : undefined;
     deriveBaileysKeysImmediately();
     captureBaileysCallSitesLazily();
+    watchFrameDecoding();
   }
 
   /** Baileys' level, never chattier than the worker's own. */
@@ -82,11 +85,16 @@ export class BaileysEnvironment {
     return wanted >= own ? this.config.BAILEYS_LOG_LEVEL : this.log.level;
   }
 
+  /** The device lists as the account whose own device `ownJid` names (once paired) sees them. */
+  deviceListView(ownJid: () => string | undefined): DeviceListView {
+    return this.deviceLists.viewFor(ownJid);
+  }
+
   /**
-   * Socket settings for one account (auth and callbacks are added by the session); `ownJid` is
-   * the account's own device, once paired.
+   * Socket settings for one account (auth and callbacks are added by the session); `devices` is
+   * the account's view of the device lists (`deviceListView`).
    */
-  socketConfig(accountId: string, ownJid: () => string | undefined): Partial<UserFacingSocketConfig> {
+  socketConfig(accountId: string, devices: DeviceListView): Partial<UserFacingSocketConfig> {
     const logger = this.log.child({ component: 'baileys', account: accountId }, { level: this.level });
     return {
       waWebSocketUrl: this.config.WA_WEBSOCKET_URL,
@@ -99,7 +107,7 @@ export class BaileysEnvironment {
       emitOwnEvents: false,
       defaultQueryTimeoutMs: 20_000,
       connectTimeoutMs: 20_000,
-      userDevicesCache: this.deviceLists.viewFor(ownJid),
+      userDevicesCache: devices,
       msgRetryCounterCache: this.msgRetryCounterCache,
       callOfferCache: this.callOfferCache,
       placeholderResendCache: this.placeholderResendCache,

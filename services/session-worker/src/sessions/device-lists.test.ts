@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@wagate/testing';
 import type { BinaryNode } from '@whiskeysockets/baileys';
-import { DeviceLists, sendingTo } from './device-lists';
+import { DeviceLists } from './device-lists';
 
 const OWN = '15550001111:7@s.whatsapp.net';
 
@@ -39,6 +39,7 @@ describe('DeviceLists', () => {
   test('answers every device list WhatsApp gave, empty ones too, as each kind of send needs it', async () => {
     const lists = new DeviceLists(60_000, 100);
     const cache = lists.viewFor(() => OWN);
+    const sendingTo = cache.sendingTo.bind(cache);
     lists.observe(
       usyncAnswer({
         '15550002222': [device(0)],
@@ -68,6 +69,17 @@ describe('DeviceLists', () => {
         expect(devicesOf('15550001111')).toEqual([0, 9]);
       });
     }
+    // Two sends that overlap (a session sends one at a time) are not answered from here.
+    let releaseFirst = () => {};
+    const first = sendingTo(
+      '120363000000000001@g.us',
+      () => new Promise<void>((resolve) => (releaseFirst = resolve)),
+    );
+    await sendingTo('15550002222@s.whatsapp.net', async () => expect(lookup('15550002222')).toBeUndefined());
+    expect(lookup('15550002222')).toBeUndefined();
+    releaseFirst();
+    await first;
+    expect(lookup('15550002222')).toBeUndefined();
   });
 
   test('asks again after a device notification, a message from an unknown device, or the TTL', async () => {

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type BinaryNode,
   type CacheStore,
@@ -17,17 +16,8 @@ import {
  */
 type Fanout = 'companions' | 'all-devices';
 
-const sendScope = new AsyncLocalStorage<Fanout>();
-
-/**
- * Runs a Baileys send to `jid` so that the device lists it reads fit its kind of send.
- *
- * @example
- * await sendingTo(chatId, () => sock.sendMessage(chatId, { text: 'hi' }));
- */
-export function sendingTo<T>(jid: string, send: () => Promise<T>): Promise<T> {
-  return sendScope.run(isJidGroup(jid) || isJidBroadcast(jid) ? 'all-devices' : 'companions', send);
-}
+const fanoutOf = (jid: string): Fanout =>
+  isJidGroup(jid) || isJidBroadcast(jid) ? 'all-devices' : 'companions';
 
 const parseDevices = new USyncDeviceProtocol().parser;
 
@@ -42,8 +32,9 @@ const parseDevices = new USyncDeviceProtocol().parser;
  *
  * @example
  * const lists = new DeviceLists(5 * 60_000, 50_000);
+ * const devices = lists.viewFor(() => auth.creds.me?.id);
+ * const sock = makeWASocket({ userDevicesCache: devices, auth });
  * sock.ws.on('frame', (frame) => lists.observe(frame));
- * makeWASocket({ userDevicesCache: lists.viewFor(() => sock.authState.creds.me?.id) });
  */
 export class DeviceLists {
   private readonly entries = new Map<string, { devices: number[]; expiresAt: number }>();
@@ -81,28 +72,14 @@ export class DeviceLists {
     }
   }
 
-  /**
-   * The cache one session gives Baileys (`userDevicesCache`): the lists seen from that session's
-   * own device, which it never sends to. Outside `sendingTo` it knows nothing, so Baileys asks.
-   */
-  viewFor(ownJid: () => string | undefined): CacheStore {
-    const get = <T>(user: string): T | undefined => {
-      const fanout = sendScope.getStore();
-      const devices = fanout ? this.devicesOf(user) : undefined;
-      if (!devices) return undefined;
-      const own = jidDecode(ownJid());
-      const ownDevice = own?.user === user ? own.device : undefined;
-      return devices
-        .filter((device) => device !== ownDevice && (fanout === 'all-devices' || device !== 0))
-        .map((device) => ({ user, device })) as T;
-    };
-    return {
-      get,
-      // What Baileys extracted is already learned, whole, from the answer itself.
-      set: () => {},
-      del: (user) => this.entries.delete(user),
-      flushAll: () => {},
-    };
+  /** The cache one session gives Baileys (`userDevicesCache`): see `DeviceListView`. */
+  viewFor(ownJid: () => string | undefined): DeviceListView {
+    return new DeviceListView(this, ownJid);
+  }
+
+  /** Makes the next send ask WhatsApp for `user`'s devices. */
+  forgetUser(user: string): void {
+    this.entries.delete(user);
   }
 
   private learnFromUsync(frame: BinaryNode): void {
@@ -134,13 +111,67 @@ export class DeviceLists {
 
   private forget(jid: string | undefined): void {
     const user = jidDecode(jid)?.user;
-    if (user) this.entries.delete(user);
+    if (user) this.forgetUser(user);
   }
 
   private checkSender(jid: string | undefined): void {
     const sender = jidDecode(jid);
     if (!sender?.user || isJidGroup(jid)) return;
     const devices = this.entries.get(sender.user)?.devices;
-    if (devices && !devices.includes(sender.device ?? 0)) this.entries.delete(sender.user);
+    if (devices && !devices.includes(sender.device ?? 0)) this.forgetUser(sender.user);
   }
+}
+
+/**
+ * The device lists as one session's Baileys socket reads them (`userDevicesCache`): seen from the
+ * session's own device, which it never sends to, and fitted to the send under way (`sendingTo`).
+ * Outside a send it knows nothing, so Baileys asks WhatsApp as it would.
+ *
+ * @example
+ * const devices = lists.viewFor(() => sock.authState.creds.me?.id);
+ * await devices.sendingTo(chatId, () => sock.sendMessage(chatId, { text: 'hi' }));
+ */
+export class DeviceListView implements CacheStore {
+  private fanout: Fanout | undefined;
+  private sends = 0;
+
+  constructor(
+    private readonly lists: DeviceLists,
+    private readonly ownJid: () => string | undefined,
+  ) {}
+
+  /**
+   * Runs a Baileys send to `jid` so that the device lists it reads fit its kind of send. A session
+   * sends one message at a time; should two sends ever overlap, neither is answered from here.
+   */
+  async sendingTo<T>(jid: string, send: () => Promise<T>): Promise<T> {
+    this.sends += 1;
+    this.fanout = this.sends === 1 ? fanoutOf(jid) : undefined;
+    try {
+      return await send();
+    } finally {
+      this.sends -= 1;
+      if (this.sends === 0) this.fanout = undefined;
+    }
+  }
+
+  get<T>(user: string): T | undefined {
+    const { fanout } = this;
+    const devices = fanout ? this.lists.devicesOf(user) : undefined;
+    if (!devices) return undefined;
+    const own = jidDecode(this.ownJid());
+    const ownDevice = own?.user === user ? own.device : undefined;
+    return devices
+      .filter((device) => device !== ownDevice && (fanout === 'all-devices' || device !== 0))
+      .map((device) => ({ user, device })) as T;
+  }
+
+  /** What Baileys extracted is already learned, whole, from the answer itself. */
+  set(): void {}
+
+  del(user: string): void {
+    this.lists.forgetUser(user);
+  }
+
+  flushAll(): void {}
 }

@@ -4,12 +4,13 @@ import { describe, expect, startServiceProcess, test, waitFor } from '@wagate/te
 import { startEmulator } from '@wagate/wa-emulator';
 import makeWASocket, { initAuthCreds, type UserFacingSocketConfig } from '@whiskeysockets/baileys';
 import { linkedAccounts, workerEnv } from '../testing/worker-harness';
-import { containSocketFailures } from './socket-failures';
+import { containSocketFailures, watchFrameDecoding } from './socket-failures';
 
 describe('containSocketFailures', () => {
   test('a throwing or rejecting socket listener and a late WebSocket error reach the handler instead of crashing the worker', async () => {
     const emulator = await startEmulator();
     const logger = createLogger({ service: 'test', level: 'silent', format: 'json' });
+    watchFrameDecoding();
     const sock = makeWASocket({
       waWebSocketUrl: emulator.wsUrl,
       auth: { creds: initAuthCreds(), keys: { get: async () => ({}), set: async () => {} } },

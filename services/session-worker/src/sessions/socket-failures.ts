@@ -1,37 +1,56 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import type { WASocket } from '@whiskeysockets/baileys';
 
 type Listener = (...args: unknown[]) => unknown;
 type FailureHandler = (error: unknown) => void;
+type DecodeFrame = (data: Uint8Array, onFrame: (frame: unknown) => void) => Promise<void>;
 
-/** The failure handler of the socket whose listener started the work running now. */
-const socketScope = new AsyncLocalStorage<FailureHandler>();
-let rejectionsRouted = false;
+/** Baileys' noise handler module, the very object its sockets create their handler through. */
+const noiseHandlers = createRequire(import.meta.url)(
+  '@whiskeysockets/baileys/lib/Utils/noise-handler.js',
+) as {
+  makeNoiseHandler: (...args: never[]) => { decodeFrame: DecodeFrame };
+  __wagateWatched?: boolean;
+};
+
+/** The frame decoding that the `message` listener running now started (set within that call). */
+let decodingStarted: Promise<void> | undefined;
+
+function takeDecodingStarted(): Promise<void> | undefined {
+  const decoding = decodingStarted;
+  decodingStarted = undefined;
+  return decoding;
+}
 
 /**
- * Baileys drops some promises of its own: its WebSocket `message` listener starts the async frame
- * decoder without awaiting it, so a frame that fails to decrypt (its noise keys fell out of step,
- * which a reply arriving before Baileys finished deriving them after the handshake causes) becomes
- * an unhandled rejection, and Node ends the process with every session on it. Node runs
- * `unhandledRejection` listeners in the async context of the rejected promise, so a rejection
- * started by a socket's listener is routed to that socket's handler; any other one still crashes
- * the process, as Node would have.
+ * Lets `containSocketFailures` see the frame decoding Baileys starts and drops: its WebSocket
+ * `message` listener starts the async decoder without awaiting it, so a frame that fails to
+ * decrypt (its noise keys fell out of step) would become an unhandled rejection, and Node would end
+ * the process with every session on it. The decoder is started synchronously inside the listener,
+ * so the wrapped listener picks up that very promise right after the call. Call before the first
+ * `makeWASocket` (sockets made before keep their unwatched decoder).
  */
-function routeRejectionsToSockets(): void {
-  if (rejectionsRouted) return;
-  rejectionsRouted = true;
-  process.on('unhandledRejection', (reason) => {
-    const fail = socketScope.getStore();
-    if (!fail) throw reason;
-    fail(reason);
-  });
+export function watchFrameDecoding(): void {
+  if (noiseHandlers.__wagateWatched) return;
+  const makeNoiseHandler = noiseHandlers.makeNoiseHandler;
+  noiseHandlers.makeNoiseHandler = (...args) => {
+    const handler = makeNoiseHandler(...args);
+    const decodeFrame = handler.decodeFrame;
+    handler.decodeFrame = (data, onFrame) => {
+      const decoding = decodeFrame(data, onFrame);
+      decodingStarted = decoding;
+      return decoding;
+    };
+    return handler;
+  };
+  noiseHandlers.__wagateWatched = true;
 }
 
 /**
  * Baileys lets some failures of one socket escape as exceptions that would crash the worker and
- * every session on it: a frame that fails to decrypt rejects inside the WebSocket's `message`
- * listener (a promise Baileys drops), a query that times out right after login rejects inside the
+ * every session on it: a frame that fails to decrypt rejects the decoding that the WebSocket's
+ * `message` listener starts and drops (`watchFrameDecoding`), a query that times out right after login rejects inside the
  * async `CB:success` listener, and a WebSocket closed while still connecting emits `error` after
  * Baileys' `end()` removed every `error` listener. Contained here, the first two end only that
  * socket (it then reconnects like any dropped connection) and the last is dropped, since its
@@ -41,7 +60,7 @@ function routeRejectionsToSockets(): void {
  * containSocketFailures(sock, (error) => sock.end(error));
  */
 export function containSocketFailures(sock: WASocket, onFailure: (error: Error) => void): void {
-  routeRejectionsToSockets();
+  if (!noiseHandlers.__wagateWatched) throw new Error('call watchFrameDecoding() before makeWASocket');
   const client = sock.ws as unknown as EventEmitter;
   const fail: FailureHandler = (error) =>
     onFailure(error instanceof Error ? error : new Error(String(error)));
@@ -54,16 +73,16 @@ export function containSocketFailures(sock: WASocket, onFailure: (error: Error) 
     const listeners = client.listeners(event) as Listener[];
     client.removeAllListeners(event);
     for (const listener of listeners) {
-      client.on(event, (...args: unknown[]) =>
-        socketScope.run(fail, () => {
-          try {
-            const result = listener.apply(client, args);
-            if (result instanceof Promise) result.catch(fail);
-          } catch (error) {
-            fail(error);
-          }
-        }),
-      );
+      client.on(event, (...args: unknown[]) => {
+        decodingStarted = undefined;
+        try {
+          const result = listener.apply(client, args);
+          if (result instanceof Promise) result.catch(fail);
+        } catch (error) {
+          fail(error);
+        }
+        takeDecodingStarted()?.catch(fail);
+      });
     }
   }
   const emit = client.emit.bind(client);

@@ -35,6 +35,7 @@ import { outboxEvent, type PendingEvent } from '../events/event-outbox';
 import { hasMedia, interpretMessage } from '../messages/inbound-content';
 import { OutboundSender } from '../messages/outbound-sender';
 import type { PartitionContext } from '../partitions/partition-context';
+import type { DeviceListView } from './device-lists';
 import { DurableSendGate } from './durable-send-gate';
 import { containSocketFailures } from './socket-failures';
 import { proto } from './whatsapp-proto';
@@ -162,6 +163,8 @@ export class WebSession {
   reason: DisconnectReasonName | undefined;
   sock: WASocket | undefined;
   readonly sender: OutboundSender;
+  /** The worker's device lists as this session's sockets read them; sends go through it. */
+  readonly devices: DeviceListView;
   private auth: AccountAuthState | undefined;
   private gate: DurableSendGate | undefined;
   private wanted = false;
@@ -186,6 +189,7 @@ export class WebSession {
   ) {
     this.accounts = new AccountsRepository(context.db, context.bus.topology.partitions);
     this.sender = new OutboundSender(this);
+    this.devices = context.baileys.deviceListView(() => this.auth?.state.creds.me?.id);
   }
 
   /**
@@ -394,7 +398,7 @@ export class WebSession {
       await closedWebSocket(this.lastWebSocket, PREVIOUS_SOCKET_CLOSE_MS);
       if (generation !== this.socketGeneration || !this.wanted) return;
       const sock = makeWASocket({
-        ...this.context.baileys.socketConfig(this.accountId, () => auth.state.creds.me?.id),
+        ...this.context.baileys.socketConfig(this.accountId, this.devices),
         auth: this.auth.state,
         getMessage: async (key) => {
           if (!key.id) return undefined;
