@@ -34,6 +34,31 @@ describe('FencedTransactions', () => {
     await expect(fencedOut).rejects.toBeInstanceOf(FencedOutError);
   });
 
+  test('the writes sharing a transaction run side by side, their statements pipelined', async ({
+    database,
+  }) => {
+    const { db } = database;
+    for (const partition of [0, 1, 2]) await claimPartitionFence(db, partition, EPOCH, 'worker-a');
+    await db.execute(sql`create table pipelined_probe (seq serial, partition int, step int)`);
+    const transactions = new FencedTransactions(db, 1);
+
+    const busy = transactions.run(0, EPOCH, (tx) => tx.execute(sql`select pg_sleep(0.1)`));
+    const twoSteps = [1, 2].map((partition) =>
+      transactions.run(partition, EPOCH, async (tx) => {
+        await tx.execute(sql`insert into pipelined_probe (partition, step) values (${partition}, 1)`);
+        await tx.execute(sql`insert into pipelined_probe (partition, step) values (${partition}, 2)`);
+      }),
+    );
+    await busy;
+    await Promise.all(twoSteps);
+    const rows = await db.execute(sql`select partition, step from pipelined_probe order by seq`);
+    expect(
+      (rows as unknown as Array<{ partition: number; step: number }>).map(
+        (row) => `${row.partition}.${row.step}`,
+      ),
+    ).toEqual(['1.1', '2.1', '1.2', '2.2']);
+  });
+
   test('a write that fails fails alone: the others of its transaction are committed', async ({
     database,
   }) => {

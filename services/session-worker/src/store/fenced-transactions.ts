@@ -15,6 +15,8 @@ interface Unit {
   reject: (error: unknown) => void;
 }
 
+type Outcome = { value: unknown } | { fenced: FencedOutError };
+
 /** Units (partition batches) sharing one transaction at most. */
 const MAX_UNITS = 64;
 
@@ -22,10 +24,10 @@ const MAX_UNITS = 64;
  * The fenced transactions of every partition a worker owns. A transaction costs a BEGIN, a fence
  * read and a COMMIT (round trips, and CPU in this process and in PostgreSQL) whatever it writes,
  * so when more partitions have writes than `concurrency` transactions can take at once, the
- * waiting ones go together into the next transaction: each unit runs only if its partition's
- * fence still carries its epoch (else it fails alone with `FencedOutError`). A unit that fails
- * aborts its transaction; the others are then retried one transaction each, so it fails alone.
- * When idle, a unit starts its transaction at once.
+ * waiting ones go together into the next transaction, side by side: each unit runs only if its
+ * partition's fence still carries its epoch (else it fails alone with `FencedOutError`). A unit
+ * that fails aborts its transaction; the others are then retried one transaction each, so it
+ * fails alone. When idle, a unit starts its transaction at once.
  *
  * @example
  * const transactions = new FencedTransactions(db, 2);
@@ -64,22 +66,27 @@ export class FencedTransactions {
   }
 
   private async commit(units: Unit[]): Promise<void> {
-    let outcomes: Array<{ value: unknown } | { fenced: FencedOutError }>;
+    let outcomes: Outcome[];
     try {
       outcomes = await withPartitionFences(
         this.db,
         units.map((unit) => unit.partition),
         async (tx, epochOf) => {
-          const results: Array<{ value: unknown } | { fenced: FencedOutError }> = [];
-          for (const unit of units) {
-            const current = epochOf(unit.partition);
-            if (current !== unit.epoch) {
-              results.push({ fenced: new FencedOutError(unit.partition, unit.epoch, current) });
-              continue;
-            }
-            results.push({ value: await unit.work(tx) });
-          }
-          return results;
+          // Started together, the units' statements reach PostgreSQL pipelined: one round trip
+          // per step of the longest unit instead of one per statement. They may interleave, since
+          // each unit is another partition's (its writer keeps one in flight) and writes only the
+          // rows of that partition's accounts.
+          const settled = await Promise.allSettled(
+            units.map(async (unit): Promise<Outcome> => {
+              const current = epochOf(unit.partition);
+              if (current !== unit.epoch)
+                return { fenced: new FencedOutError(unit.partition, unit.epoch, current) };
+              return { value: await unit.work(tx) };
+            }),
+          );
+          const failure = settled.find((outcome) => outcome.status === 'rejected');
+          if (failure) throw failure.reason;
+          return settled.map((outcome) => (outcome as PromiseFulfilledResult<Outcome>).value);
         },
       );
     } catch (error) {
