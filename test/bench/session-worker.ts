@@ -7,7 +7,7 @@
  *  - failover time of 300 accounts over 3 workers (SIGKILL of the busiest → all back online),
  *  - outbound messages per second of one worker with pacing off.
  *
- *   node --import tsx test/bench/session-worker.ts [--sessions 100,500,1000] [--failover 300] [--messages 2000]
+ *   node --import tsx test/bench/session-worker.ts [--sessions 100,500,1000] [--failover 300] [--messages 6000]
  *   (BENCH_LOGS=<file> appends the workers' logs to that file when they stop; BENCH_NODE_ARGS are
  *   given to the workers' Node, e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof';
  *   BENCH_WORKER_ENV adds settings to the workers' environment, e.g. BENCH_WORKER_ENV='WRITE_CONCURRENCY=1')
@@ -44,7 +44,7 @@ const SESSION_COUNTS = argument('sessions', '100,500,1000')
   .map(Number)
   .filter((count) => count > 0);
 const FAILOVER_ACCOUNTS = Number(argument('failover', '300'));
-const MESSAGES = Number(argument('messages', '2000'));
+const MESSAGES = Number(argument('messages', '6000'));
 const SENDERS = 50;
 const PARTITIONS = 128;
 
