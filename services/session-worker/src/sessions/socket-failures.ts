@@ -50,11 +50,12 @@ export function watchFrameDecoding(): void {
 /**
  * Baileys lets some failures of one socket escape as exceptions that would crash the worker and
  * every session on it: a frame that fails to decrypt rejects the decoding that the WebSocket's
- * `message` listener starts and drops (`watchFrameDecoding`), a query that times out right after login rejects inside the
- * async `CB:success` listener, and a WebSocket closed while still connecting emits `error` after
- * Baileys' `end()` removed every `error` listener. Contained here, the first two end only that
- * socket (it then reconnects like any dropped connection) and the last is dropped, since its
- * socket is gone. Call right after `makeWASocket`, once the socket's own listeners are registered.
+ * `message` listener starts and drops (`watchFrameDecoding`), a query that times out right after
+ * login rejects inside the async `CB:success` listener, and a WebSocket closed while still
+ * connecting emits `error` after Baileys' `end()` removed every `error` listener. Contained here,
+ * the first two end only that socket (it then reconnects like any dropped connection) and the last
+ * is dropped, since its socket is gone. Call right after `makeWASocket`, once the socket's own
+ * listeners are registered.
  *
  * @example
  * containSocketFailures(sock, (error) => sock.end(error));
